@@ -1,0 +1,1 @@
+"""kubesim benchmarks (see README.md)."""

@@ -1,0 +1,73 @@
+"""What every controller shares: the context it runs in and a de-duplicating workqueue on the virtual clock.
+
+Kubernetes controllers are level-triggered: a watch event only says "look at this key again"; the reconcile reads
+the current state and writes the difference. The workqueue de-duplicates keys, so a burst of changes to one object
+costs one reconcile. Reconciles run at the same virtual instant as the change that triggered them, after it
+(``Engine.call_soon``), never inside the store's watch callback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import attrs
+
+from models.kubesim import ScenarioDefaults
+from simulator.defaults import KubeDefaults
+from simulator.engine import LATE, Engine, Handle
+from simulator.store import Store
+
+__all__ = ["ControllerContext", "WorkQueue"]
+
+
+@attrs.define
+class ControllerContext:
+    """The engine, the store and the defaults in force: all a controller may touch."""
+
+    engine: Engine
+    store: Store
+    defaults: KubeDefaults
+    scenario_defaults: ScenarioDefaults = attrs.field(factory=ScenarioDefaults)
+
+
+class WorkQueue:
+    """A de-duplicating queue of keys processed by ``sync(key)`` at the current instant or after a delay."""
+
+    def __init__(self, engine: Engine, sync: Callable[[str], None]) -> None:
+        self._engine = engine
+        self._sync = sync
+        self._pending: dict[str, None] = {}
+        self._scheduled = False
+        self._timers: dict[str, Handle] = {}
+
+    def add(self, key: str) -> None:
+        """Reconcile ``key`` soon (at this instant); a key already waiting is not added twice."""
+        if key in self._pending:
+            return
+        self._pending[key] = None
+        if not self._scheduled:
+            self._scheduled = True
+            self._engine.call_soon(self._drain, priority=LATE)
+
+    def add_after(self, key: str, delay: float) -> None:
+        """Reconcile ``key`` after ``delay`` seconds; an earlier pending timer for the key wins."""
+        when = self._engine.now + delay
+        timer = self._timers.get(key)
+        if timer is not None and not timer.cancelled and timer.when <= when:
+            return
+        if timer is not None:
+            timer.cancel()
+        self._timers[key] = self._engine.call_at(when, self._fire, key)
+
+    def _fire(self, key: str) -> None:
+        self._timers.pop(key, None)
+        self.add(key)
+
+    def _drain(self) -> None:
+        # Keys added while draining (by our own writes) are handled in this same pass, in insertion order.
+        self._scheduled = False
+        pending = self._pending
+        while pending:
+            key = next(iter(pending))
+            del pending[key]
+            self._sync(key)

@@ -1,0 +1,81 @@
+"""Garbage collection: dependents of deleted owners, pods of deleted nodes, and surplus terminated pods.
+
+* Owners deleted with background propagation: every object whose ownerReference points at the deleted owner is
+  deleted in turn (a Deployment's ReplicaSets, then their pods).
+* PodGC: pods bound to a node that no longer exists are force-deleted; terminated pods beyond
+  ``--terminated-pod-gc-threshold`` (12,500) are deleted oldest first.
+"""
+
+from __future__ import annotations
+
+from models.meta import KObject
+from models.node import Node
+from models.pod import Pod
+from simulator.controllers.base import ControllerContext
+from simulator.podutil import delete_pod
+from simulator.store import DELETED
+
+__all__ = ["GarbageCollector"]
+
+OWNER_KINDS = (
+    "Deployment",
+    "ReplicaSet",
+    "ReplicationController",
+    "StatefulSet",
+    "DaemonSet",
+    "Job",
+    "CronJob",
+)
+TERMINATED_POD_GC_THRESHOLD = 12500
+
+
+class GarbageCollector:
+    """Cascading deletion by ownerReferences, plus PodGC."""
+
+    def __init__(
+        self, ctx: ControllerContext, terminated_threshold: int = TERMINATED_POD_GC_THRESHOLD
+    ) -> None:
+        self._store = ctx.store
+        self._engine = ctx.engine
+        self._threshold = terminated_threshold
+        self._terminated: dict[str, Pod] = {}
+        for kind in OWNER_KINDS:
+            ctx.store.watch(kind, self._on_owner)
+        ctx.store.watch("Node", self._on_node)
+        ctx.store.watch("Pod", self._on_pod)
+
+    def _on_owner(self, change: str, owner: KObject) -> None:
+        if change == DELETED:
+            self._engine.call_soon(self._delete_dependents, owner)
+
+    def _delete_dependents(self, owner: KObject) -> None:
+        for dependent in self._store.dependents(owner):
+            if isinstance(dependent, Pod):
+                delete_pod(self._store, dependent)
+            elif self._store.get_key(dependent.KIND, dependent.key) is dependent:
+                self._store.delete(dependent)
+
+    def _on_node(self, change: str, node: Node) -> None:
+        if change == DELETED:
+            self._engine.call_soon(self._delete_orphans, node.name)
+
+    def _delete_orphans(self, node_name: str) -> None:
+        if self._store.get("Node", "", node_name) is not None:
+            return
+        for pod in list(self._store.pods_on_node(node_name)):
+            self._store.delete(pod)
+
+    def _on_pod(self, change: str, pod: Pod) -> None:
+        if change == DELETED:
+            self._terminated.pop(pod.uid, None)
+        elif pod.is_terminal and pod.uid not in self._terminated:
+            self._terminated[pod.uid] = pod
+            if len(self._terminated) > self._threshold:
+                self._engine.call_soon(self._collect_terminated)
+
+    def _collect_terminated(self) -> None:
+        while len(self._terminated) > self._threshold:
+            uid = next(iter(self._terminated))
+            pod = self._terminated.pop(uid)
+            if self._store.get_key("Pod", pod.key) is pod:
+                self._store.delete(pod)

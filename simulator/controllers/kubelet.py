@@ -1,0 +1,276 @@
+"""The kubelet model: one object standing for the kubelet of every node.
+
+A bound pod's containers start after the startup delay (Running), become Ready after the readiness delay, and may
+run for a set duration (then Succeeded, or restart under ``restartPolicy: Always``) or crash at random
+(``kubesim.dev/crash-mtbf-seconds``). Restarts follow CrashLoopBackOff: 10 s, doubling, capped at 300 s, reset
+after a container has run for 10 minutes. A pod marked for deletion is stopped (``Killing``) and removed after its
+shutdown time (capped by ``terminationGracePeriodSeconds``).
+
+When a node crashes its kubelet stops: its timers are dropped and its lease stops renewing, and nothing more is
+written about its pods until it recovers (the control plane only learns of the crash through the lease).
+"""
+
+from __future__ import annotations
+
+from models.node import Lease, Node
+from models.pod import Pod
+from simulator.controllers.base import ControllerContext
+from simulator.engine import Handle
+from simulator.podutil import PodTiming, pod_timing
+from simulator.store import DELETED
+
+__all__ = ["Kubelet"]
+
+LEASE_NAMESPACE = "kube-node-lease"
+
+
+class _PodRuntime:
+    """What the kubelet tracks about one pod: its pending timer, crash-loop backoff and container start time."""
+
+    __slots__ = ("backoff", "killing", "started_at", "timer", "timing")
+
+    def __init__(self, timing: PodTiming) -> None:
+        self.timing = timing
+        self.timer: Handle | None = None
+        self.backoff = 0.0
+        self.started_at = 0.0
+        self.killing = False
+
+    def cancel(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+
+
+class Kubelet:
+    """Runs the pods bound to every node whose kubelet is up."""
+
+    def __init__(self, ctx: ControllerContext) -> None:
+        self._ctx = ctx
+        self._engine = ctx.engine
+        self._store = ctx.store
+        self._defaults = ctx.defaults
+        self._crash_rng = ctx.engine.rng("kubelet/crash")
+        self._pods: dict[str, _PodRuntime] = {}
+        self._down: set[str] = set()
+        ctx.store.watch("Pod", self._on_pod)
+        ctx.store.watch("Node", self._on_node)
+
+    # -- node lifecycle ----------------------------------------------------------------------------------------
+    def is_up(self, node_name: str) -> bool:
+        """Whether the kubelet of ``node_name`` is running."""
+        return node_name not in self._down
+
+    def _on_node(self, change: str, node: Node) -> None:
+        if change == "ADDED" and self._store.get("Lease", LEASE_NAMESPACE, node.name) is None:
+            self._engine.call_soon(self._create_lease, node.name)
+        elif change == DELETED:
+            self._down.discard(node.name)
+
+    def _create_lease(self, node_name: str) -> None:
+        if self._store.get("Node", "", node_name) is None:
+            return
+        if self._store.get("Lease", LEASE_NAMESPACE, node_name) is None:
+            self._store.add(Lease(name=node_name, namespace=LEASE_NAMESPACE, renew_time=self._engine.now))
+
+    def stop(self, node_name: str) -> None:
+        """The node crashed: its containers are gone and its lease stops renewing."""
+        if node_name in self._down:
+            return
+        self._down.add(node_name)
+        for pod in list(self._store.pods_on_node(node_name)):
+            runtime = self._pods.pop(pod.uid, None)
+            if runtime is not None:
+                runtime.cancel()
+        self._set_lease(node_name, renewing=False)
+
+    def start(self, node_name: str) -> None:
+        """The node is back: the kubelet reports Ready, finishes deletions and restarts the pods it still has."""
+        if node_name not in self._down:
+            return
+        self._down.discard(node_name)
+        self._set_lease(node_name, renewing=True)
+        node = self._store.get("Node", "", node_name)
+        if node is not None and node.ready != "True":
+            node.ready = "True"
+            self._store.update(node)
+        for pod in list(self._store.pods_on_node(node_name)):
+            if pod.deletion_timestamp is not None:
+                self._store.delete(pod)
+            elif pod.is_terminal:
+                continue
+            elif pod.spec.restart_policy == "Never" and pod.phase == "Running":
+                self._finish(pod, "Failed")
+            else:
+                # Containers died with the node; the kubelet starts them again.
+                if pod.phase == "Running":
+                    pod.restart_count += 1
+                pod.ready = False
+                pod.ready_since = None
+                pod.container_state = "Waiting"
+                pod.waiting_reason = "ContainerCreating"
+                self._store.update(pod)
+                self._admit(pod)
+
+    def _set_lease(self, node_name: str, renewing: bool) -> None:
+        lease = self._store.get("Lease", LEASE_NAMESPACE, node_name)
+        if lease is not None:
+            lease.renewing = renewing
+            lease.renew_time = self._engine.now
+            self._store.update(lease)
+
+    # -- pods ---------------------------------------------------------------------------------------------------
+    def _on_pod(self, change: str, pod: Pod) -> None:
+        node = pod.node_name
+        if not node:
+            return
+        if change == DELETED:
+            runtime = self._pods.pop(pod.uid, None)
+            if runtime is not None:
+                runtime.cancel()
+            return
+        if node in self._down:
+            return
+        runtime = self._pods.get(pod.uid)
+        if pod.deletion_timestamp is not None:
+            if runtime is None or not runtime.killing:
+                self._engine.call_soon(self._kill, pod)
+            return
+        if runtime is None and not pod.is_terminal and pod.phase == "Pending":
+            self._engine.call_soon(self._admit, pod)
+
+    def _live(self, pod: Pod) -> bool:
+        return self._store.get_key("Pod", pod.key) is pod and pod.node_name not in self._down
+
+    def _admit(self, pod: Pod) -> None:
+        if not self._live(pod) or pod.uid in self._pods or pod.deletion_timestamp is not None:
+            return
+        runtime = _PodRuntime(pod_timing(pod, self._ctx.scenario_defaults))
+        self._pods[pod.uid] = runtime
+        if pod.start_time is None:
+            pod.start_time = self._engine.now
+        runtime.timer = self._engine.call_later(runtime.timing.startup, self._container_started, pod)
+
+    def _container_started(self, pod: Pod) -> None:
+        runtime = self._pods.get(pod.uid)
+        if runtime is None or not self._live(pod):
+            return
+        now = self._engine.now
+        runtime.timer = None
+        runtime.started_at = now
+        pod.phase = "Running"
+        pod.container_state = "Running"
+        pod.waiting_reason = ""
+        timing = runtime.timing
+        if timing.ready <= 0:
+            pod.ready = True
+            pod.ready_since = now
+        self._store.update(pod)
+        if timing.ready > 0:
+            runtime.timer = self._engine.call_later(timing.ready, self._became_ready, pod)
+        else:
+            self._arm_exit(pod, runtime)
+
+    def _became_ready(self, pod: Pod) -> None:
+        runtime = self._pods.get(pod.uid)
+        if runtime is None or not self._live(pod):
+            return
+        runtime.timer = None
+        pod.ready = True
+        pod.ready_since = self._engine.now
+        self._store.update(pod)
+        self._arm_exit(pod, runtime)
+
+    def _arm_exit(self, pod: Pod, runtime: _PodRuntime) -> None:
+        timing = runtime.timing
+        remaining = (
+            None
+            if timing.duration is None
+            else max(0.0, runtime.started_at + timing.duration - self._engine.now)
+        )
+        crash_in = None
+        if timing.crash_mtbf is not None and timing.crash_mtbf > 0:
+            crash_in = self._crash_rng.expovariate(1.0 / timing.crash_mtbf)
+        if crash_in is not None and (remaining is None or crash_in < remaining):
+            runtime.timer = self._engine.call_later(crash_in, self._container_exited, pod, 1)
+        elif remaining is not None:
+            runtime.timer = self._engine.call_later(remaining, self._container_exited, pod, 0)
+
+    def _container_exited(self, pod: Pod, exit_code: int) -> None:
+        runtime = self._pods.get(pod.uid)
+        if runtime is None or not self._live(pod):
+            return
+        runtime.timer = None
+        policy = pod.spec.restart_policy
+        if policy == "Never" or (policy == "OnFailure" and exit_code == 0):
+            self._finish(pod, "Succeeded" if exit_code == 0 else "Failed")
+            return
+        # Restart with CrashLoopBackOff. The back-off resets once a container has run for 10 minutes.
+        defaults = self._defaults
+        now = self._engine.now
+        if now - runtime.started_at >= defaults.crash_loop_reset_after:
+            runtime.backoff = 0.0
+        runtime.backoff = (
+            defaults.crash_loop_initial_backoff
+            if runtime.backoff == 0.0
+            else min(runtime.backoff * 2, defaults.crash_loop_max_backoff)
+        )
+        pod.ready = False
+        pod.ready_since = None
+        pod.container_state = "Waiting"
+        pod.waiting_reason = "CrashLoopBackOff"
+        self._store.update(pod)
+        container = pod.spec.containers[0].name if pod.spec.containers else ""
+        self._store.event(
+            pod,
+            "BackOff",
+            f"Back-off restarting failed container {container} in pod {pod.name}_{pod.namespace}({pod.uid})",
+            "Warning",
+        )
+        runtime.timer = self._engine.call_later(runtime.backoff, self._restart, pod)
+
+    def _restart(self, pod: Pod) -> None:
+        runtime = self._pods.get(pod.uid)
+        if runtime is None or not self._live(pod):
+            return
+        pod.restart_count += 1
+        self._container_started(pod)
+
+    def _finish(self, pod: Pod, phase: str) -> None:
+        runtime = self._pods.pop(pod.uid, None)
+        if runtime is not None:
+            runtime.cancel()
+        pod.phase = phase
+        pod.ready = False
+        pod.ready_since = None
+        pod.container_state = "Terminated"
+        self._store.update(pod)
+
+    def _kill(self, pod: Pod) -> None:
+        if not self._live(pod):
+            return
+        runtime = self._pods.get(pod.uid)
+        if runtime is not None and runtime.killing:
+            return
+        if runtime is not None:
+            runtime.cancel()
+        if pod.is_terminal or pod.phase == "Pending":
+            self._pods.pop(pod.uid, None)
+            self._store.delete(pod)
+            return
+        if runtime is None:
+            runtime = _PodRuntime(pod_timing(pod, self._ctx.scenario_defaults))
+            self._pods[pod.uid] = runtime
+        container = pod.spec.containers[0].name if pod.spec.containers else ""
+        self._store.event(pod, "Killing", f"Stopping container {container}")
+        if pod.ready:
+            pod.ready = False
+            pod.ready_since = None
+            self._store.update(pod)
+        runtime.killing = True
+        runtime.timer = self._engine.call_later(runtime.timing.shutdown, self._removed, pod)
+
+    def _removed(self, pod: Pod) -> None:
+        self._pods.pop(pod.uid, None)
+        if self._live(pod):
+            self._store.delete(pod)

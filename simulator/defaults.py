@@ -1,0 +1,75 @@
+"""Kubernetes defaults, keyed by version: the one place numbers such as grace periods and backoffs live.
+
+Each entry records the value from the version it took effect; ``defaults_for("1.33")`` folds the table up to that
+version. Supported versions: 1.32 to 1.35 (default 1.35).
+"""
+
+from __future__ import annotations
+
+import attrs
+
+__all__ = ["DEFAULT_KUBERNETES_VERSION", "SUPPORTED_VERSIONS", "KubeDefaults", "defaults_for"]
+
+DEFAULT_KUBERNETES_VERSION = "1.35"
+SUPPORTED_VERSIONS = ("1.31", "1.32", "1.33", "1.34", "1.35")
+
+
+@attrs.frozen
+class KubeDefaults:
+    """Controller and scheduler defaults of one Kubernetes version (seconds unless named otherwise)."""
+
+    version: str
+    # node lifecycle controller (kube-controller-manager)
+    node_monitor_period: float = 5.0
+    node_monitor_grace_period: float = 40.0
+    node_startup_grace_period: float = 60.0
+    node_eviction_rate: float = 0.1  # nodes per second per zone, healthy zone
+    secondary_node_eviction_rate: float = 0.01  # partially disrupted zone
+    unhealthy_zone_threshold: float = 0.55
+    large_cluster_size_threshold: int = 50
+    default_not_ready_toleration_seconds: int = 300
+    default_unreachable_toleration_seconds: int = 300
+    # kubelet
+    crash_loop_initial_backoff: float = 10.0
+    crash_loop_max_backoff: float = 300.0
+    crash_loop_reset_after: float = 600.0
+    # workload controllers
+    deployment_max_surge: str = "25%"
+    deployment_max_unavailable: str = "25%"
+    revision_history_limit: int = 10
+    progress_deadline_seconds: int = 600
+    replicaset_burst_replicas: int = 500
+    # scheduler
+    pod_initial_backoff_seconds: float = 1.0
+    pod_max_backoff_seconds: float = 10.0
+    pod_max_in_unschedulable_pods_duration: float = 300.0
+    min_feasible_nodes_to_find: int = 100
+    min_feasible_nodes_percentage_to_find: int = 5
+    base_percentage_of_nodes_to_score: int = 50
+
+
+# Changes by version: (version, field, value). Values before the first entry are the dataclass defaults.
+_CHANGES: tuple[tuple[str, str, object], ...] = (
+    # KEP-4633 raised node-monitor-grace-period from 40 s to 50 s in v1.32 (kube-controller-manager).
+    ("1.32", "node_monitor_grace_period", 50.0),
+)
+
+
+def _version_key(version: str) -> tuple[int, int]:
+    major, minor = version.split(".")[:2]
+    return int(major), int(minor)
+
+
+def defaults_for(version: str = DEFAULT_KUBERNETES_VERSION) -> KubeDefaults:
+    """The defaults in force in Kubernetes ``version`` (``"1.35"``).
+
+    Raises:
+        ValueError: a version outside ``SUPPORTED_VERSIONS``.
+    """
+    if version not in SUPPORTED_VERSIONS:
+        raise ValueError(
+            f"kubernetesVersion {version!r} is not supported (supported: {', '.join(SUPPORTED_VERSIONS)})"
+        )
+    wanted = _version_key(version)
+    changes = {field: value for since, field, value in _CHANGES if _version_key(since) <= wanted}
+    return KubeDefaults(version=version, **changes)  # type: ignore[arg-type]

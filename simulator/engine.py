@@ -1,0 +1,340 @@
+"""The discrete-event engine: a virtual clock, one event queue, named random streams and async processes.
+
+Why it looks like this:
+
+* The queue is a binary heap of ``(time, priority, sequence, handle)`` tuples. ``sequence`` is a counter, so two
+  events at the same time and priority run in the order they were scheduled (FIFO), and tuple comparison never
+  reaches the handle. Cancelling is lazy: the handle is flagged and skipped when popped, which keeps cancel O(1)
+  and the heap O(log n).
+* Randomness comes only from ``Engine.rng(name)``: each name gets its own ``random.Random`` seeded from a hash of
+  (run seed, name). Adding a new stream therefore never shifts the numbers another stream draws.
+* Processes are plain ``async def`` coroutines driven by ``send()`` from the engine's own loop: no asyncio, no
+  trio, no wall clock. ``await engine.sleep(s)`` and ``await engine.wait_for(...)`` yield small command objects
+  the engine understands.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import random
+from collections.abc import Awaitable, Callable, Coroutine, Generator
+from heapq import heappop, heappush
+from typing import Any
+
+__all__ = ["Engine", "Handle", "Process", "Signal", "SimulationTimeout"]
+
+# Priorities: lower runs first among events at the same instant.
+URGENT = 0
+NORMAL = 1
+LATE = 2
+
+
+class SimulationTimeout(Exception):
+    """Raised inside a process whose ``wait_for(..., timeout=...)`` ran out."""
+
+
+class Handle:
+    """A scheduled callback; ``cancel()`` stops it from running (safe to call twice or after it ran)."""
+
+    __slots__ = ("_engine", "args", "callback", "cancelled", "when")
+
+    def __init__(
+        self,
+        when: float,
+        callback: Callable[..., object],
+        args: tuple[Any, ...],
+        engine: Engine | None = None,
+    ) -> None:
+        self.when = when
+        self.callback = callback
+        self.args = args
+        self.cancelled = False
+        self._engine = engine
+
+    def cancel(self) -> None:
+        """Cancel the callback. Lazy: the entry stays in the heap and is skipped when it surfaces.
+
+        The engine is told, so that it can drop cancelled entries in bulk once they are most of the heap.
+        """
+        if not self.cancelled:
+            self.cancelled = True
+            if self._engine is not None:
+                self._engine._handle_cancelled()
+
+
+class Signal:
+    """A one-shot event processes can wait for (``await engine.wait_for(signal)``)."""
+
+    __slots__ = ("_engine", "_waiters", "triggered", "value")
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._waiters: list[Process] = []
+        self.triggered = False
+        self.value: object = None
+
+    def trigger(self, value: object = None) -> None:
+        """Fire the signal: waiting processes resume at the current instant, in the order they waited."""
+        if self.triggered:
+            return
+        self.triggered = True
+        self.value = value
+        waiters, self._waiters = self._waiters, []
+        for proc in waiters:
+            proc._resume_soon(value)
+
+
+class _Sleep:
+    __slots__ = ("delay",)
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+
+    def __await__(self) -> Generator[_Sleep, Any, None]:
+        yield self
+
+
+class _WaitFor:
+    __slots__ = ("target", "timeout")
+
+    def __init__(self, target: Signal | Callable[[], bool], timeout: float | None) -> None:
+        self.target = target
+        self.timeout = timeout
+
+    def __await__(self) -> Generator[_WaitFor, Any, Any]:
+        return (yield self)
+
+
+class Process:
+    """An ``async def`` coroutine driven by the engine. ``done`` is a Signal fired with the coroutine's result."""
+
+    __slots__ = ("_coro", "_engine", "_timer", "done", "error", "name")
+
+    def __init__(self, engine: Engine, coro: Coroutine[Any, Any, Any], name: str) -> None:
+        self._engine = engine
+        self._coro = coro
+        self._timer: Handle | None = None
+        self.name = name
+        self.done = Signal(engine)
+        self.error: BaseException | None = None
+
+    def _resume_soon(self, value: object) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._engine.call_at(self._engine.now, self._step, value)
+
+    def _step(self, value: object = None, exc: BaseException | None = None) -> None:
+        engine = self._engine
+        self._timer = None
+        try:
+            command = self._coro.throw(exc) if exc is not None else self._coro.send(value)
+        except StopIteration as stop:
+            self.done.trigger(stop.value)
+            return
+        except BaseException as err:
+            self.error = err
+            self.done.trigger(None)
+            raise
+        if isinstance(command, _Sleep):
+            self._timer = engine.call_later(command.delay, self._step)
+        elif isinstance(command, _WaitFor):
+            target = command.target
+            if isinstance(target, Signal):
+                if target.triggered:
+                    engine.call_at(engine.now, self._step, target.value)
+                    return
+                target._waiters.append(self)
+            elif target():
+                engine.call_at(engine.now, self._step, True)
+                return
+            else:
+                engine._predicate_waiters.append((target, self))
+            if command.timeout is not None:
+                self._timer = engine.call_later(command.timeout, self._time_out, target)
+        else:
+            raise TypeError(
+                f"process {self.name} awaited {command!r}; use engine.sleep() or engine.wait_for()"
+            )
+
+    def _time_out(self, target: Signal | Callable[[], bool]) -> None:
+        self._timer = None
+        if isinstance(target, Signal):
+            if self in target._waiters:
+                target._waiters.remove(self)
+        else:
+            self._engine._predicate_waiters = [w for w in self._engine._predicate_waiters if w[1] is not self]
+        self._step(None, SimulationTimeout(f"process {self.name}: wait_for timed out"))
+
+
+class Engine:
+    """Virtual clock plus event queue. Nothing here reads the wall clock or the global ``random`` module.
+
+    Args:
+        seed: the run seed; every named random stream derives from it.
+    """
+
+    def __init__(self, seed: int = 0) -> None:
+        self.now: float = 0.0
+        self.seed = seed
+        self._queue: list[tuple[float, int, int, Handle]] = []
+        self._seq = 0
+        self._rngs: dict[str, random.Random] = {}
+        self._predicate_waiters: list[tuple[Callable[[], bool], Process]] = []
+        self.events_processed = 0
+        self._cancelled = 0  # cancelled entries still in the heap
+
+    def _handle_cancelled(self) -> None:
+        # Timer churn (arm a timeout, call it off) leaves many dead entries in the heap, and every push and
+        # pop pays log(heap size) for them. Once they are over half the heap, rebuild it without them: O(n)
+        # per n/2 cancels, so O(1) amortised; the order of live events is unchanged (their keys are unique).
+        self._cancelled = n = self._cancelled + 1
+        queue = self._queue
+        if n > 512 and n + n > len(queue):
+            queue[:] = [entry for entry in queue if not entry[3].cancelled]
+            heapq.heapify(queue)
+            self._cancelled = 0
+
+    # -- scheduling ---------------------------------------------------------------------------------------------
+    def call_at(
+        self, when: float, callback: Callable[..., object], *args: Any, priority: int = NORMAL
+    ) -> Handle:
+        """Run ``callback(*args)`` at virtual time ``when`` (not before now)."""
+        if when < self.now:
+            when = self.now
+        handle = Handle(when, callback, args, self)
+        self._seq = seq = self._seq + 1
+        heappush(self._queue, (when, priority, seq, handle))
+        return handle
+
+    def call_later(
+        self, delay: float, callback: Callable[..., object], *args: Any, priority: int = NORMAL
+    ) -> Handle:
+        """Run ``callback(*args)`` ``delay`` seconds of virtual time from now."""
+        # call_at inlined: this is the hottest scheduling path (timers, process sleeps)
+        now = self.now
+        when = now + delay
+        if when < now:
+            when = now
+        handle = Handle(when, callback, args, self)
+        self._seq = seq = self._seq + 1
+        heappush(self._queue, (when, priority, seq, handle))
+        return handle
+
+    def call_soon(self, callback: Callable[..., object], *args: Any, priority: int = NORMAL) -> Handle:
+        """Run ``callback(*args)`` at the current instant, after everything already queued for it."""
+        return self.call_at(self.now, callback, *args, priority=priority)
+
+    # -- processes ----------------------------------------------------------------------------------------------
+    def process(self, coro: Coroutine[Any, Any, Any], name: str = "process") -> Process:
+        """Start an ``async def`` coroutine as a process at the current instant."""
+        proc = Process(self, coro, name)
+        self.call_soon(proc._step, None)
+        return proc
+
+    def sleep(self, delay: float) -> Awaitable[None]:
+        """``await engine.sleep(s)``: resume after ``s`` seconds of virtual time."""
+        if delay < 0:
+            raise ValueError("sleep delay must be >= 0")
+        return _Sleep(delay)
+
+    def wait_for(self, target: Signal | Callable[[], bool], timeout: float | None = None) -> Awaitable[Any]:
+        """``await engine.wait_for(signal_or_predicate)``.
+
+        A predicate is re-checked after every event until it holds; a Signal resumes the process when triggered.
+        With ``timeout``, ``SimulationTimeout`` is raised in the process when it runs out.
+        """
+        return _WaitFor(target, timeout)
+
+    def signal(self) -> Signal:
+        """A new one-shot Signal."""
+        return Signal(self)
+
+    # -- randomness ---------------------------------------------------------------------------------------------
+    def rng(self, name: str) -> random.Random:
+        """The named random stream: independent of every other name, reproducible from the run seed."""
+        stream = self._rngs.get(name)
+        if stream is None:
+            digest = hashlib.sha256(f"{self.seed}\x00{name}".encode()).digest()
+            stream = random.Random(int.from_bytes(digest[:16], "big"))
+            self._rngs[name] = stream
+        return stream
+
+    # -- running ------------------------------------------------------------------------------------------------
+    def peek(self) -> float | None:
+        """Time of the next live event, or None when the queue is empty."""
+        queue = self._queue
+        while queue and queue[0][3].cancelled:
+            heapq.heappop(queue)
+            self._cancelled -= 1
+        return queue[0][0] if queue else None
+
+    def step(self) -> bool:
+        """Run the next live event. Returns False when there is none."""
+        queue = self._queue
+        while queue:
+            when, _, _, handle = heapq.heappop(queue)
+            if handle.cancelled:
+                self._cancelled -= 1
+                continue
+            self.now = when
+            handle.cancelled = True  # a handle runs at most once
+            handle.callback(*handle.args)
+            self.events_processed += 1
+            if self._predicate_waiters:
+                self._check_predicates()
+            return True
+        return False
+
+    def run(self, until: float | None = None) -> None:
+        """Run events until the queue is empty or the next event is later than ``until``.
+
+        With ``until``, the clock ends exactly at ``until``, so running in slices (``run(now + dt)``) gives the
+        same run as one call.
+        """
+        queue = self._queue
+        processed = 0
+        try:
+            if until is None:
+                while queue:
+                    when, _, _, handle = heappop(queue)
+                    if handle.cancelled:
+                        self._cancelled -= 1
+                        continue
+                    self.now = when
+                    handle.cancelled = True
+                    handle.callback(*handle.args)
+                    processed += 1
+                    if self._predicate_waiters:
+                        self._check_predicates()
+            else:
+                while queue:
+                    entry = heappop(queue)
+                    handle = entry[3]
+                    if handle.cancelled:
+                        self._cancelled -= 1
+                        continue
+                    if entry[0] > until:
+                        heappush(queue, entry)  # same key: the heap order is unchanged
+                        break
+                    self.now = entry[0]
+                    handle.cancelled = True
+                    handle.callback(*handle.args)
+                    processed += 1
+                    if self._predicate_waiters:
+                        self._check_predicates()
+        finally:
+            self.events_processed += processed
+        if until is not None and until > self.now:
+            self.now = until
+
+    def _check_predicates(self) -> None:
+        waiters = self._predicate_waiters
+        still: list[tuple[Callable[[], bool], Process]] = []
+        for predicate, proc in waiters:
+            if predicate():
+                proc._resume_soon(True)
+            else:
+                still.append((predicate, proc))
+        self._predicate_waiters = still

@@ -1,0 +1,282 @@
+"""The headline metrics of a run (DESIGN.md §6), collected from the store's watch stream.
+
+Time-weighted values (availability, requested fractions) are integrated piecewise: each change closes the
+interval since the previous change, so the cost is O(1) per write and nothing is sampled on a timer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from models.meta import KObject
+from models.node import Node
+from models.pod import Pod
+from simulator.store import ADDED, DELETED, Store
+
+__all__ = ["MetricsCollector"]
+
+WORKLOAD_KINDS = ("Deployment", "ReplicaSet", "ReplicationController", "StatefulSet", "DaemonSet")
+
+
+class _Integral:
+    """Time integral of a piecewise-constant value."""
+
+    __slots__ = ("area", "since", "start", "value")
+
+    def __init__(self, start: float, value: float) -> None:
+        self.start = start
+        self.since = start
+        self.value = value
+        self.area = 0.0
+
+    def set(self, now: float, value: float) -> None:
+        self.area += self.value * (now - self.since)
+        self.since = now
+        self.value = value
+
+    def mean(self, now: float) -> float:
+        span = now - self.start
+        if span <= 0:
+            return self.value
+        return (self.area + self.value * (now - self.since)) / span
+
+
+def _pod_requests(pod: Pod) -> tuple[int, int]:
+    spec = pod.spec
+    cpu = sum(c.requests.get("cpu", 0) for c in spec.containers)
+    mem = sum(c.requests.get("memory", 0) for c in spec.containers)
+    for c in spec.init_containers:
+        cpu = max(cpu, c.requests.get("cpu", 0))
+        mem = max(mem, c.requests.get("memory", 0))
+    return cpu + spec.overhead.get("cpu", 0), mem + spec.overhead.get("memory", 0)
+
+
+class _Fault:
+    __slots__ = ("affected", "detected_at", "evicted_at", "node", "node_back", "ready_at", "t", "type")
+
+    def __init__(self, t: float, type_: str, node: str, affected: set[tuple[str, str, str]]) -> None:
+        self.t = t
+        self.type = type_
+        self.node = node
+        self.affected = affected
+        self.detected_at: float | None = None
+        self.evicted_at: float | None = None
+        self.ready_at: float | None = None
+        self.node_back = False
+
+
+class MetricsCollector:
+    """Watches pods, nodes and workloads; ``summary()`` renders the contract's summary fields."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._engine = store.engine
+        self.pods_created = 0
+        self.pods_scheduled = 0
+        self._latencies: list[float] = []
+        self._bound: dict[str, tuple[int, int]] = {}  # pod uid -> counted requests
+        self._cpu_req = 0
+        self._mem_req = 0
+        self._cpu_alloc = 0
+        self._mem_alloc = 0
+        self._node_alloc: dict[str, tuple[int, int]] = {}
+        self._cpu_frac = _Integral(0.0, 0.0)
+        self._mem_frac = _Integral(0.0, 0.0)
+        self._availability: dict[tuple[str, str, str], _Integral] = {}
+        self._faults: list[_Fault] = []
+        store.watch("Pod", self._on_pod)
+        store.watch("Node", self._on_node)
+        for kind in WORKLOAD_KINDS:
+            store.watch(kind, self._on_workload)
+        store.watch_events(self._on_event)
+
+    # -- watches ------------------------------------------------------------------------------------------------
+    def _on_pod(self, change: str, pod: Pod) -> None:
+        if change == ADDED:
+            self.pods_created += 1
+        uid = pod.uid
+        counted = self._bound.get(uid)
+        should_count = change != DELETED and bool(pod.node_name) and not pod.is_terminal
+        if should_count and counted is None:
+            if pod.scheduled_at is not None:
+                self.pods_scheduled += 1
+                self._latencies.append(pod.scheduled_at - pod.creation_timestamp)
+            req = _pod_requests(pod)
+            self._bound[uid] = req
+            self._add_requests(req[0], req[1])
+        elif not should_count and counted is not None:
+            del self._bound[uid]
+            self._add_requests(-counted[0], -counted[1])
+
+    def _add_requests(self, cpu: int, mem: int) -> None:
+        self._cpu_req += cpu
+        self._mem_req += mem
+        self._refresh_fractions()
+
+    def _refresh_fractions(self) -> None:
+        now = self._engine.now
+        self._cpu_frac.set(now, self._cpu_req / self._cpu_alloc if self._cpu_alloc else 0.0)
+        self._mem_frac.set(now, self._mem_req / self._mem_alloc if self._mem_alloc else 0.0)
+
+    def _on_node(self, change: str, node: Node) -> None:
+        old = self._node_alloc.pop(node.name, (0, 0))
+        new = (
+            (0, 0)
+            if change == DELETED
+            else (node.allocatable.get("cpu", 0), node.allocatable.get("memory", 0))
+        )
+        if change != DELETED:
+            self._node_alloc[node.name] = new
+        if old != new:
+            self._cpu_alloc += new[0] - old[0]
+            self._mem_alloc += new[1] - old[1]
+            self._refresh_fractions()
+
+    def _on_workload(self, change: str, obj: Any) -> None:
+        if obj.KIND == "ReplicaSet" and obj.controller_ref is not None:
+            return  # counted through its Deployment
+        key = (obj.KIND, obj.namespace, obj.name)
+        now = self._engine.now
+        value = self._ratio(obj)
+        integral = self._availability.get(key)
+        if integral is None:
+            integral = self._availability[key] = _Integral(now, value)
+        elif change == DELETED:
+            integral.set(now, integral.value)
+        else:
+            integral.set(now, value)
+        if change != DELETED:
+            self._check_recovery(now)
+
+    @staticmethod
+    def _desired(obj: Any) -> int:
+        return int(obj.status.replicas if obj.KIND == "DaemonSet" else obj.replicas)
+
+    def _ratio(self, obj: Any) -> float:
+        desired = self._desired(obj)
+        if desired <= 0:
+            return 1.0
+        return float(min(obj.status.ready_replicas, desired) / desired)
+
+    # -- faults -------------------------------------------------------------------------------------------------
+    def fault(self, type_: str, node_name: str) -> None:
+        """Note an injected fault on ``node_name`` now; its detection, eviction and recovery are then tracked."""
+        affected = set()
+        for pod in self._store.pods_on_node(node_name):
+            owner = self.workload_of(pod)
+            if owner is not None:
+                affected.add(owner)
+        self._faults.append(_Fault(self._engine.now, type_, node_name, affected))
+
+    def workload_of(self, pod: KObject) -> tuple[str, str, str] | None:
+        """The top-level workload (kind, namespace, name) that owns ``pod``, following ReplicaSet -> Deployment."""
+        ref = pod.controller_ref
+        if ref is None:
+            return None
+        if ref.kind == "ReplicaSet":
+            rs = self._store.get("ReplicaSet", pod.namespace, ref.name)
+            if rs is not None and rs.controller_ref is not None:
+                return (rs.controller_ref.kind, pod.namespace, rs.controller_ref.name)
+        return (ref.kind, pod.namespace, ref.name)
+
+    def _on_event(
+        self, t: float, event_type: str, involved: KObject, reason: str, message: str, kind: str
+    ) -> None:
+        if reason == "NodeNotReady" and kind == "Node":
+            for fault in self._faults:
+                if fault.node == involved.name and fault.detected_at is None:
+                    fault.detected_at = t
+        elif reason == "NodeReady" and kind == "Node":
+            for fault in self._faults:
+                if fault.node == involved.name and fault.detected_at is not None:
+                    fault.node_back = True
+            self._check_recovery(t)
+        elif reason == "TaintManagerEviction" and isinstance(involved, Pod):
+            for fault in self._faults:
+                if (
+                    fault.node == involved.node_name
+                    and fault.evicted_at is None
+                    and fault.detected_at is not None
+                ):
+                    fault.evicted_at = t
+
+    def _check_recovery(self, now: float) -> None:
+        for fault in self._faults:
+            if fault.ready_at is not None or fault.detected_at is None:
+                continue
+            # Recovered: every workload that had a pod on the node is back at its desired ready count, after
+            # its pods were evicted or the node itself came back.
+            settled = fault.evicted_at is not None or fault.node_back or not fault.affected
+            if settled and all(self._workload_ready(key) for key in fault.affected):
+                fault.ready_at = now
+
+    def _workload_ready(self, key: tuple[str, str, str]) -> bool:
+        obj = self._store.get(key[0], key[1], key[2])
+        if obj is None:
+            return True
+        return bool(obj.status.ready_replicas >= self._desired(obj))
+
+    # -- summary ------------------------------------------------------------------------------------------------
+    def summary(self) -> dict[str, Any]:
+        """The metric fields of the run summary (the caller adds seed, duration and timing)."""
+        now = self._engine.now
+        store = self._store
+        lat = np.asarray(self._latencies, dtype=float)
+
+        def pct(q: float) -> float | None:
+            return round(float(np.percentile(lat, q)), 6) if lat.size else None
+
+        pending = sum(
+            1
+            for p in store.list("Pod")
+            if not p.node_name and not p.is_terminal and p.deletion_timestamp is None
+        )
+        workloads = []
+        for (kind, ns, name), integral in sorted(self._availability.items()):
+            obj = store.get(kind, ns, name)
+            if obj is None:
+                continue
+            workloads.append(
+                {
+                    "kind": kind,
+                    "namespace": ns,
+                    "name": name,
+                    "desired": self._desired(obj),
+                    "ready_at_end": int(obj.status.ready_replicas),
+                    "availability": round(integral.mean(now), 6),
+                }
+            )
+        nodes = store.list("Node")
+        return {
+            "pods": {
+                "created": self.pods_created,
+                "scheduled": self.pods_scheduled,
+                "pending_at_end": pending,
+            },
+            "scheduling_latency_seconds": {
+                "p50": pct(50),
+                "p90": pct(90),
+                "p99": pct(99),
+                "max": round(float(lat.max()), 6) if lat.size else None,
+            },
+            "workloads": workloads,
+            "nodes": {
+                "count": len(nodes),
+                "ready_at_end": sum(1 for n in nodes if n.ready == "True"),
+                "cpu_requested_fraction_mean": round(self._cpu_frac.mean(now), 6),
+                "memory_requested_fraction_mean": round(self._mem_frac.mean(now), 6),
+            },
+            "faults": [
+                {
+                    "t": f.t,
+                    "type": f.type,
+                    "target": f.node,
+                    "detected_at": f.detected_at,
+                    "pods_evicted_at": f.evicted_at,
+                    "replacements_ready_at": f.ready_at,
+                }
+                for f in self._faults
+            ],
+        }

@@ -1,0 +1,66 @@
+"""Human-readable rendering of a run summary (rich tables)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+__all__ = ["print_summary"]
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.1f}s"
+
+
+def print_summary(summary: dict[str, Any], console: Console | None = None) -> None:
+    """Print the headline numbers, the workloads table and the faults table."""
+    console = console or Console()
+    pods = summary["pods"]
+    lat = summary["scheduling_latency_seconds"]
+    nodes = summary["nodes"]
+    console.print(
+        f"[bold]kubesim[/bold] run: seed {summary['seed']}, {summary['duration']:,.0f}s simulated "
+        f"(Kubernetes {summary['kubernetesVersion']}), {summary['events_total']:,} events"
+        + (f" in {summary['wall_seconds']:.2f}s" if summary.get("wall_seconds") is not None else "")
+    )
+    console.print(
+        f"pods: {pods['created']:,} created, {pods['scheduled']:,} scheduled, {pods['pending_at_end']:,} pending at "
+        f"end; scheduling latency p50 {_seconds(lat['p50'])}, p99 {_seconds(lat['p99'])}, max {_seconds(lat['max'])}"
+    )
+    console.print(
+        f"nodes: {nodes['ready_at_end']}/{nodes['count']} ready at end; requested cpu "
+        f"{nodes['cpu_requested_fraction_mean']:.0%}, memory {nodes['memory_requested_fraction_mean']:.0%} "
+        "(time-weighted mean)"
+    )
+    if summary["workloads"]:
+        table = Table(title="Workloads")
+        for col in ("workload", "desired", "ready at end", "availability"):
+            table.add_column(col, justify="left" if col == "workload" else "right")
+        for w in summary["workloads"]:
+            style = "" if w["ready_at_end"] >= w["desired"] else "yellow"
+            table.add_row(
+                f"{w['kind']}/{w['namespace']}/{w['name']}",
+                str(w["desired"]),
+                str(w["ready_at_end"]),
+                f"{w['availability']:.2%}",
+                style=style,
+            )
+        console.print(table)
+    if summary["faults"]:
+        table = Table(title="Faults and recovery")
+        for col in ("t", "fault", "target", "detected", "pods evicted", "replacements ready"):
+            table.add_column(col)
+        for f in summary["faults"]:
+            table.add_row(
+                _seconds(f["t"]),
+                f["type"],
+                f["target"],
+                _seconds(f["detected_at"]),
+                _seconds(f["pods_evicted_at"]),
+                _seconds(f["replacements_ready_at"]),
+            )
+        console.print(table)
+    for error in summary.get("timeline_errors", []):
+        console.print(f"[yellow]warning:[/yellow] {error}")

@@ -1,0 +1,466 @@
+"""The scheduler's cache: one table row ("slot") per node with numpy columns, updated incrementally.
+
+Columns (int64, indexed by slot): allocatable cpu/memory/ephemeral-storage/pods, requested cpu/memory/ephemeral,
+non-zero requested cpu/memory (scoring defaults), pod count; extended resources get a column pair the first time
+a node or pod names them. A pod counts against its node from bind (or from being seen bound) until it is deleted or
+reaches a terminal phase, as kube-scheduler's cache does.
+
+The order in which nodes are searched is kube-scheduler's node tree order (``internal/cache/node_tree.go``,
+1.35): zones in the order they appeared, one node of each zone in turn. It is recomputed lazily when nodes come,
+go or change zone, and the table is then renumbered so that slot ``i`` is the ``i``-th node searched (slots are
+stable otherwise; NodePools spread round-robin over zones are already in that order).
+
+Vectorised plugins cache per-slot results; two logs of dirty slots (any change, node-spec changes) let them
+refresh only what changed (``DirtyLog``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+import numpy as np
+import numpy.typing as npt
+
+from models.node import Node
+from models.pod import Pod, Taint
+from simulator.scheduler.resources import CPU, EPHEMERAL, MEMORY, PODS, PodRequest, pod_request
+
+__all__ = ["DirtyLog", "NodeInfo", "NodeSnapshot", "NodeTable"]
+
+I64 = npt.NDArray[np.int64]
+BoolArr = npt.NDArray[np.bool_]
+
+_ZONE = "topology.kubernetes.io/zone"
+_REGION = "topology.kubernetes.io/region"
+_BETA_ZONE = "failure-domain.beta.kubernetes.io/zone"
+_BETA_REGION = "failure-domain.beta.kubernetes.io/region"
+
+
+def zone_key(labels: Mapping[str, str]) -> str:
+    """``utilnode.GetZoneKey``: region and zone (GA labels, then beta), ``""`` when neither is set."""
+    zone = labels.get(_ZONE, labels.get(_BETA_ZONE, ""))
+    region = labels.get(_REGION, labels.get(_BETA_REGION, ""))
+    if not zone and not region:
+        return ""
+    return region + ":\x00:" + zone
+
+
+class DirtyLog:
+    """An append-only log of changed slots. Consumers remember ``(epoch, end)`` and ask what changed since."""
+
+    __slots__ = ("base", "entries", "epoch", "limit")
+
+    def __init__(self, limit: int = 1 << 16) -> None:
+        self.entries: list[int] = []
+        self.base = 0
+        self.epoch = 0
+        self.limit = limit
+
+    def mark(self, slot: int) -> None:
+        entries = self.entries
+        entries.append(slot)
+        if len(entries) > self.limit:
+            self.reset()
+
+    def reset(self) -> None:
+        """Forget the log: every consumer recomputes in full."""
+        self.base += len(self.entries)
+        self.entries = []
+        self.epoch += 1
+
+    @property
+    def end(self) -> int:
+        return self.base + len(self.entries)
+
+    def since(self, epoch: int, pos: int) -> list[int] | None:
+        """Slots changed since ``(epoch, pos)``; None when the consumer must recompute everything."""
+        if epoch != self.epoch:
+            return None
+        return self.entries[pos - self.base :]
+
+
+class NodeSnapshot:
+    """What the scheduler last saw of a node's spec (the store mutates live objects in place)."""
+
+    __slots__ = ("allocatable", "labels", "taints", "unschedulable", "zone")
+
+    def __init__(self, node: Node) -> None:
+        self.allocatable = dict(node.allocatable)
+        self.labels = dict(node.labels)
+        self.taints: tuple[Taint, ...] = tuple(node.taints)
+        self.unschedulable = node.unschedulable
+        self.zone = zone_key(node.labels)
+
+
+class NodeInfo:
+    """A read-only view of one node's row for the per-node (reference) plugin implementations."""
+
+    __slots__ = ("node", "slot", "table")
+
+    def __init__(self, table: NodeTable, slot: int, node: Node) -> None:
+        self.table = table
+        self.slot = slot
+        self.node = node
+
+    @property
+    def name(self) -> str:
+        return self.node.name
+
+    @property
+    def pod_count(self) -> int:
+        return self.table.pod_count.item(self.slot)
+
+    def allocatable(self, resource: str) -> int:
+        t, s = self.table, self.slot
+        if resource == CPU:
+            return t.alloc_cpu.item(s)
+        if resource == MEMORY:
+            return t.alloc_mem.item(s)
+        if resource == EPHEMERAL:
+            return t.alloc_eph.item(s)
+        if resource == PODS:
+            return t.alloc_pods.item(s)
+        col = t.ext_alloc.get(resource)
+        return col.item(s) if col is not None else 0
+
+    def has_allocatable(self, resource: str) -> bool:
+        """Whether the node lists ``resource`` (scalar resources only matter when listed)."""
+        if resource in (CPU, MEMORY, EPHEMERAL, PODS):
+            return True
+        return resource in self.node.allocatable
+
+    def requested(self, resource: str) -> int:
+        t, s = self.table, self.slot
+        if resource == CPU:
+            return t.req_cpu.item(s)
+        if resource == MEMORY:
+            return t.req_mem.item(s)
+        if resource == EPHEMERAL:
+            return t.req_eph.item(s)
+        if resource == PODS:
+            return t.pod_count.item(s)
+        col = t.ext_req.get(resource)
+        return col.item(s) if col is not None else 0
+
+    def nonzero_requested(self, resource: str) -> int:
+        t, s = self.table, self.slot
+        if resource == CPU:
+            return t.nz_cpu.item(s)
+        if resource == MEMORY:
+            return t.nz_mem.item(s)
+        return self.requested(resource)
+
+
+_COLUMNS = (
+    "alloc_cpu", "alloc_mem", "alloc_eph", "alloc_pods", "req_cpu", "req_mem", "req_eph", "nz_cpu", "nz_mem",
+    "pod_count",
+)  # fmt: skip
+
+
+class NodeTable:
+    """Nodes and the pods bound to them, as numpy columns indexed by slot."""
+
+    alloc_cpu: I64
+    alloc_mem: I64
+    alloc_eph: I64
+    alloc_pods: I64
+    req_cpu: I64
+    req_mem: I64
+    req_eph: I64
+    nz_cpu: I64
+    nz_mem: I64
+    pod_count: I64
+
+    def __init__(self, capacity: int = 64) -> None:
+        self.capacity = max(8, capacity)
+        for col in _COLUMNS:
+            setattr(self, col, np.zeros(self.capacity, dtype=np.int64))
+        self.live: BoolArr = np.zeros(self.capacity, dtype=np.bool_)
+        self.zeros: I64 = np.zeros(self.capacity, dtype=np.int64)  # read-only stand-in for a missing column
+        self.ext_alloc: dict[str, I64] = {}
+        self.ext_req: dict[str, I64] = {}
+        self.nodes: list[Node | None] = [None] * self.capacity
+        self.snapshots: list[NodeSnapshot | None] = [None] * self.capacity
+        self.slot_of: dict[str, int] = {}
+        self._free: list[int] = []
+        self._next = 0
+        # pods by uid -> (node name, request); pods by node name (also for nodes not in the table)
+        self.pod_node: dict[str, tuple[str, PodRequest]] = {}
+        self.pods_by_node: dict[str, dict[str, PodRequest]] = {}
+        # node tree order
+        self._zones: dict[str, list[str]] = {}
+        self._order: I64 = np.zeros(0, dtype=np.int64)
+        self.wrap: I64 = self._order  # order twice: a rotated window is a slice of it
+        self._order_dirty = False
+        # change logs: every change / node spec changes only
+        self.log = DirtyLog()
+        self.node_log = DirtyLog()
+        self.count_unschedulable = 0
+        self.count_hard_tainted = 0  # nodes with a NoSchedule/NoExecute taint
+        self.count_prefer_tainted = 0  # nodes with a PreferNoSchedule taint
+
+    # -- nodes ----------------------------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.slot_of)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.slot_of
+
+    def node_infos(self) -> Iterator[NodeInfo]:
+        """Node views in search order."""
+        nodes = self.nodes
+        for slot in self.order.tolist():
+            node = nodes[slot]
+            assert node is not None
+            yield NodeInfo(self, slot, node)
+
+    def info(self, name: str) -> NodeInfo | None:
+        slot = self.slot_of.get(name)
+        if slot is None:
+            return None
+        node = self.nodes[slot]
+        assert node is not None
+        return NodeInfo(self, slot, node)
+
+    @property
+    def order(self) -> I64:
+        """Slots in kube-scheduler's node tree order."""
+        if self._order_dirty:
+            names: list[str] = []
+            zones = list(self._zones.values())
+            depth = max((len(z) for z in zones), default=0)
+            for i in range(depth):
+                for z in zones:
+                    if i < len(z):
+                        names.append(z[i])
+            slots = [self.slot_of[n] for n in names]
+            if slots != list(range(len(slots))):
+                self._relayout(slots)
+            self._order = np.arange(len(names), dtype=np.int64)
+            self.wrap = np.concatenate((self._order, self._order))
+            self._order_dirty = False
+        return self._order
+
+    def _relayout(self, slots: list[int]) -> None:
+        """Renumber slots so that slot order is search order (the fast path then slices instead of gathering)."""
+        n = len(slots)
+        idx = np.asarray(slots, dtype=np.int64)
+        for col in _COLUMNS:
+            old = getattr(self, col)
+            arr = np.zeros(self.capacity, dtype=np.int64)
+            arr[:n] = old[idx]
+            setattr(self, col, arr)
+        for cols in (self.ext_alloc, self.ext_req):
+            for key, old in list(cols.items()):
+                arr = np.zeros(self.capacity, dtype=np.int64)
+                arr[:n] = old[idx]
+                cols[key] = arr
+        self.live = np.zeros(self.capacity, dtype=np.bool_)
+        self.live[:n] = True
+        nodes = [self.nodes[s] for s in slots]
+        snaps = [self.snapshots[s] for s in slots]
+        self.nodes = nodes + [None] * (self.capacity - n)
+        self.snapshots = snaps + [None] * (self.capacity - n)
+        self.slot_of = {node.name: i for i, node in enumerate(nodes) if node is not None}
+        self._free = []
+        self._next = n
+        self.log.reset()
+        self.node_log.reset()
+
+    def _grow(self) -> None:
+        new = self.capacity * 2
+        for col in _COLUMNS:
+            old = getattr(self, col)
+            arr = np.zeros(new, dtype=np.int64)
+            arr[: self.capacity] = old
+            setattr(self, col, arr)
+        live = np.zeros(new, dtype=np.bool_)
+        live[: self.capacity] = self.live
+        self.live = live
+        self.zeros = np.zeros(new, dtype=np.int64)
+        for cols in (self.ext_alloc, self.ext_req):
+            for key, old in list(cols.items()):
+                arr = np.zeros(new, dtype=np.int64)
+                arr[: self.capacity] = old
+                cols[key] = arr
+        self.nodes.extend([None] * (new - self.capacity))
+        self.snapshots.extend([None] * (new - self.capacity))
+        self.capacity = new
+        self.log.reset()
+        self.node_log.reset()
+
+    def _ext_column(self, name: str) -> None:
+        if name not in self.ext_alloc:
+            self.ext_alloc[name] = np.zeros(self.capacity, dtype=np.int64)
+            self.ext_req[name] = np.zeros(self.capacity, dtype=np.int64)
+
+    def _taint_counts(self, snap: NodeSnapshot, sign: int) -> None:
+        if snap.unschedulable:
+            self.count_unschedulable += sign
+        if any(t.effect in ("NoSchedule", "NoExecute") for t in snap.taints):
+            self.count_hard_tainted += sign
+        if any(t.effect == "PreferNoSchedule" for t in snap.taints):
+            self.count_prefer_tainted += sign
+
+    def _set_allocatable(self, slot: int, alloc: Mapping[str, int]) -> None:
+        self.alloc_cpu[slot] = alloc.get(CPU, 0)
+        self.alloc_mem[slot] = alloc.get(MEMORY, 0)
+        self.alloc_eph[slot] = alloc.get(EPHEMERAL, 0)
+        self.alloc_pods[slot] = alloc.get(PODS, 0)
+        for name, col in self.ext_alloc.items():
+            col[slot] = alloc.get(name, 0)
+        for name, value in alloc.items():
+            if name not in (CPU, MEMORY, EPHEMERAL, PODS) and name not in self.ext_alloc:
+                self._ext_column(name)
+                self.ext_alloc[name][slot] = value
+
+    def add_node(self, node: Node) -> int:
+        """Add ``node`` (and re-account pods already bound to its name). Returns its slot."""
+        if node.name in self.slot_of:
+            self.update_node(node)
+            return self.slot_of[node.name]
+        if self._free:
+            slot = self._free.pop()
+        else:
+            if self._next >= self.capacity:
+                self._grow()
+            slot = self._next
+            self._next += 1
+        self.slot_of[node.name] = slot
+        self.nodes[slot] = node
+        snap = NodeSnapshot(node)
+        self.snapshots[slot] = snap
+        self.live[slot] = True
+        self._set_allocatable(slot, snap.allocatable)
+        for col in ("req_cpu", "req_mem", "req_eph", "nz_cpu", "nz_mem", "pod_count"):
+            getattr(self, col)[slot] = 0
+        for col in self.ext_req.values():
+            col[slot] = 0
+        for req in self.pods_by_node.get(node.name, {}).values():
+            self._account(slot, req, 1)
+        self._taint_counts(snap, 1)
+        self._zones.setdefault(snap.zone, []).append(node.name)
+        self._order_dirty = True
+        self.log.mark(slot)
+        self.node_log.mark(slot)
+        return slot
+
+    def update_node(self, node: Node) -> set[str]:
+        """Refresh a node's row. Returns what changed: ``Allocatable``, ``Label``, ``Taint`` (taints/unschedulable)."""
+        slot = self.slot_of.get(node.name)
+        if slot is None:
+            self.add_node(node)
+            return {"Add"}
+        old = self.snapshots[slot]
+        assert old is not None
+        new = NodeSnapshot(node)
+        changes: set[str] = set()
+        if new.allocatable != old.allocatable:
+            changes.add("Allocatable")
+        if new.labels != old.labels:
+            changes.add("Label")
+        if new.taints != old.taints or new.unschedulable != old.unschedulable:
+            changes.add("Taint")
+        self.nodes[slot] = node
+        if not changes:
+            return changes
+        self._taint_counts(old, -1)
+        self._taint_counts(new, 1)
+        self.snapshots[slot] = new
+        if "Allocatable" in changes:
+            self._set_allocatable(slot, new.allocatable)
+        if new.zone != old.zone:
+            self._remove_from_zone(old.zone, node.name)
+            self._zones.setdefault(new.zone, []).append(node.name)
+            self._order_dirty = True
+        self.log.mark(slot)
+        self.node_log.mark(slot)
+        return changes
+
+    def _remove_from_zone(self, zone: str, name: str) -> None:
+        members = self._zones.get(zone)
+        if members is not None and name in members:
+            members.remove(name)
+            if not members:
+                del self._zones[zone]
+
+    def remove_node(self, name: str) -> None:
+        """Drop a node's row. Pods bound to it stay known by node name until they go."""
+        slot = self.slot_of.pop(name, None)
+        if slot is None:
+            return
+        snap = self.snapshots[slot]
+        assert snap is not None
+        self._taint_counts(snap, -1)
+        self._remove_from_zone(snap.zone, name)
+        self.nodes[slot] = None
+        self.snapshots[slot] = None
+        self.live[slot] = False
+        for col in _COLUMNS:
+            getattr(self, col)[slot] = 0
+        for cols in (self.ext_alloc, self.ext_req):
+            for col in cols.values():
+                col[slot] = 0
+        self._free.append(slot)
+        self._order_dirty = True
+        self.log.mark(slot)
+        self.node_log.mark(slot)
+
+    # -- pods -----------------------------------------------------------------------------------------------------
+    def _account(self, slot: int, req: PodRequest, sign: int) -> None:
+        if req.cpu:
+            self.req_cpu[slot] += sign * req.cpu
+        if req.memory:
+            self.req_mem[slot] += sign * req.memory
+        if req.ephemeral:
+            self.req_eph[slot] += sign * req.ephemeral
+        if req.nz_cpu:
+            self.nz_cpu[slot] += sign * req.nz_cpu
+        if req.nz_memory:
+            self.nz_mem[slot] += sign * req.nz_memory
+        self.pod_count[slot] += sign
+        for name, value in req.scalars:
+            if name not in self.ext_req:
+                self._ext_column(name)
+            self.ext_req[name][slot] += sign * value
+
+    def has_pod(self, uid: str) -> bool:
+        return uid in self.pod_node
+
+    def pod_node_name(self, uid: str) -> str | None:
+        entry = self.pod_node.get(uid)
+        return entry[0] if entry is not None else None
+
+    def add_pod(self, pod: Pod, node_name: str | None = None) -> None:
+        """Count ``pod`` against ``node_name`` (default: its binding). Idempotent for the same node."""
+        name = node_name or pod.node_name
+        uid = pod.uid or pod.key
+        old = self.pod_node.get(uid)
+        if old is not None:
+            if old[0] == name:
+                return
+            self.remove_pod(uid)
+        req = pod_request(pod.spec)
+        self.pod_node[uid] = (name, req)
+        self.pods_by_node.setdefault(name, {})[uid] = req
+        slot = self.slot_of.get(name)
+        if slot is not None:
+            self._account(slot, req, 1)
+            self.log.mark(slot)
+
+    def remove_pod(self, uid: str) -> str | None:
+        """Stop counting a pod. Returns the node name it was counted on, or None if unknown."""
+        entry = self.pod_node.pop(uid, None)
+        if entry is None:
+            return None
+        name, req = entry
+        bucket = self.pods_by_node.get(name)
+        if bucket is not None:
+            bucket.pop(uid, None)
+            if not bucket:
+                del self.pods_by_node[name]
+        slot = self.slot_of.get(name)
+        if slot is not None:
+            self._account(slot, req, -1)
+            self.log.mark(slot)
+        return name

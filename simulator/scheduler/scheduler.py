@@ -1,0 +1,192 @@
+"""The kube-scheduler of the simulation: watches pods and nodes, queues pending pods, runs one cycle per callback.
+
+Watch handlers only update the cache and the queue and arrange a cycle with ``engine.call_soon``; the cycle (a
+callback, not a watch handler) writes the binding or the ``FailedScheduling`` event to the store.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any
+
+from models.node import Node
+from models.pod import Pod
+from models.schedconfig import KubeSchedulerConfiguration
+from simulator.defaults import KubeDefaults
+from simulator.engine import Engine
+from simulator.scheduler.cache import NodeTable
+from simulator.scheduler.framework import Code, CycleState, Cursor, Handle, Profile, QueuedPodInfo, build_profiles
+from simulator.scheduler.queue import SchedulingQueue
+from simulator.store import DELETED, Store
+
+__all__ = ["Scheduler"]
+
+ExplainCallback = Callable[[dict[str, Any]], None]
+
+
+class Scheduler:
+    """kube-scheduler with the profiles of ``config`` (default: one ``default-scheduler`` profile).
+
+    Args:
+        engine: the simulation engine (clock, ``rng("scheduler")`` for tie-breaks).
+        store: the API server; the scheduler watches Pods and Nodes and writes bindings and events.
+        defaults: version defaults (backoff, unschedulable timeout) when ``config`` does not set them.
+        config: a KubeSchedulerConfiguration.
+        explain: record an explain record for every attempt (uses the per-node reference path).
+        explain_callback: called with each explain record.
+
+    Raises:
+        ConfigError: the configuration names unknown plugins or bad plugin args.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        store: Store,
+        defaults: KubeDefaults,
+        config: KubeSchedulerConfiguration | None = None,
+        explain: bool = False,
+        explain_callback: ExplainCallback | None = None,
+    ) -> None:
+        self.engine = engine
+        self.store = store
+        self.defaults = defaults
+        self.table = NodeTable()
+        self.handle = Handle(store, engine, defaults, self.table)
+        self.profiles: dict[str, Profile] = build_profiles(config, self.handle)
+        first = next(iter(self.profiles.values()))
+        events: dict[str, frozenset[str]] = {}
+        for prof in self.profiles.values():
+            events.update(prof.events_by_plugin)
+        initial = config.pod_initial_backoff_seconds if config is not None else defaults.pod_initial_backoff_seconds
+        maximum = config.pod_max_backoff_seconds if config is not None else defaults.pod_max_backoff_seconds
+        self.queue = SchedulingQueue(
+            engine,
+            first.sort_key_fn(),
+            events,
+            initial_backoff=initial,
+            max_backoff=maximum,
+            max_unschedulable=defaults.pod_max_in_unschedulable_pods_duration,
+            on_active=self._kick,
+        )
+        self.rng: random.Random = engine.rng("scheduler")
+        self.cursor = Cursor()
+        self.explain = explain
+        self.explain_callback = explain_callback
+        self.explain_records: list[dict[str, Any]] = []
+        self.attempts = 0
+        self.scheduled = 0
+        self.failed = 0
+        self._pending = False
+        store.watch("Node", self._on_node)
+        store.watch("Pod", self._on_pod)
+        for node in store.list("Node"):
+            self.table.add_node(node)
+        for pod in store.list("Pod"):
+            self._on_pod("ADDED", pod)
+
+    # -- watches --------------------------------------------------------------------------------------------------
+    def _eligible(self, pod: Pod) -> bool:
+        return (
+            not pod.node_name
+            and pod.deletion_timestamp is None
+            and not pod.is_terminal
+            and not pod.spec.scheduling_gates
+            and pod.spec.scheduler_name in self.profiles
+        )
+
+    def _on_pod(self, event: str, pod: Pod) -> None:
+        uid = pod.uid or pod.key
+        table = self.table
+        if event == DELETED:
+            self.queue.delete(uid)
+            if table.remove_pod(uid) is not None:
+                self.queue.move_all("PodDelete")
+            return
+        if pod.node_name:
+            if uid in self.queue:
+                self.queue.delete(uid)
+            if pod.is_terminal:
+                if table.remove_pod(uid) is not None:
+                    self.queue.move_all("PodDelete")
+            else:
+                table.add_pod(pod)
+            return
+        if table.has_pod(uid):  # unbound again (not something Kubernetes does, but keep the books right)
+            table.remove_pod(uid)
+            self.queue.move_all("PodDelete")
+        if self._eligible(pod):
+            self.queue.add(pod)
+        elif uid in self.queue:
+            self.queue.delete(uid)
+
+    def _on_node(self, event: str, node: Node) -> None:
+        if event == DELETED:
+            self.table.remove_node(node.name)
+            return
+        if node.name not in self.table:
+            self.table.add_node(node)
+            self.queue.move_all("NodeAdd")
+            return
+        for change in sorted(self.table.update_node(node)):
+            self.queue.move_all("Node" + change)
+
+    # -- cycles ---------------------------------------------------------------------------------------------------
+    def _kick(self) -> None:
+        if not self._pending and self.queue.active_count:
+            self._pending = True
+            self.engine.call_soon(self._cycle)
+
+    def _cycle(self) -> None:
+        self._pending = False
+        p = self.queue.pop()
+        if p is not None:
+            self._schedule_one(p)
+        self._kick()
+
+    def _schedule_one(self, p: QueuedPodInfo) -> None:
+        pod = p.pod
+        profile = self.profiles.get(pod.spec.scheduler_name)
+        if profile is None or pod.node_name:
+            self.queue.done(p)
+            return
+        self.attempts += 1
+        res = profile.schedule(pod, self.table, self.rng, self.cursor, explain=self.explain)
+        if res.record is not None:
+            self.explain_records.append(res.record)
+            if self.explain_callback is not None:
+                self.explain_callback(res.record)
+        if res.node is None:
+            self.failed += 1
+            self.queue.add_unschedulable(p, res.unschedulable_plugins, error=res.code == Code.Error)
+            self.store.event(pod, "FailedScheduling", res.message, "Warning")
+            return
+        node = res.node
+        self.table.add_pod(pod, node)  # assume
+        state = CycleState()
+        for binder in profile.bind:
+            st = binder.bind(state, pod, node)
+            if st is None or st.code == Code.Success:
+                break
+            if st.code == Code.Skip:
+                continue
+            self.table.remove_pod(p.uid)  # forget
+            self.failed += 1
+            self.queue.add_unschedulable(p, (), error=True)
+            self.store.event(pod, "FailedScheduling", f"running Bind plugin {binder.name!r}: {st.message}", "Warning")
+            return
+        self.scheduled += 1
+        self.queue.done(p)
+
+    # -- explain --------------------------------------------------------------------------------------------------
+    def explain_pod(self, pod: Pod) -> dict[str, Any]:
+        """An explain record for ``pod`` against the current cluster, without binding or changing any state."""
+        profile = self.profiles.get(pod.spec.scheduler_name) or next(iter(self.profiles.values()))
+        rng = random.Random()
+        rng.setstate(self.rng.getstate())
+        res = profile.schedule(pod, self.table, rng, Cursor(self.cursor.index), explain=True)
+        assert res.record is not None
+        if res.node is None:
+            res.record["message"] = res.message
+        return res.record

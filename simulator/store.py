@@ -1,0 +1,317 @@
+"""The in-memory API server: objects by kind/namespace/name, resourceVersion, indexes, watches and the event log.
+
+Every change of cluster state goes through ``Store.add``/``update``/``delete`` (DESIGN.md §2), which stamp a
+resourceVersion, append to the event log and notify watchers synchronously. Watch handlers must not write to the
+store themselves: controllers enqueue a key and reconcile later at the same instant (``Engine.call_soon``), as a
+Kubernetes informer feeds a workqueue. That keeps the order of writes, and so the log, deterministic.
+
+Live objects are mutated in place by their writer right before ``update``; the store keeps the values its
+indexes were built from, so it can move an object between index buckets without an "old object" copy.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from models.meta import KObject, LabelSelector
+from models.node import Node
+from models.pod import Pod
+from models.workloads import DaemonSet, Deployment, ReplicaSet, StatefulSet
+from simulator.engine import Engine
+from simulator.eventlog import (
+    ENDPOINTS_FIELDS,
+    EVENT_FIELDS,
+    NODE_FIELDS,
+    PLAIN_FIELDS,
+    POD_FIELDS,
+    WORKLOAD_FIELDS,
+    EventLog,
+)
+
+__all__ = ["ADDED", "DELETED", "EVENT", "MODIFIED", "AlreadyExists", "NotFound", "Store", "WatchHandler"]
+
+ADDED = "ADDED"
+MODIFIED = "MODIFIED"
+DELETED = "DELETED"
+EVENT = "EVENT"
+
+WatchHandler = Callable[[str, Any], None]
+EventHandler = Callable[[float, str, KObject, str, str, str], None]
+
+# generateName's suffix alphabet (k8s.io/apimachinery/pkg/util/rand): no vowels, no confusable digits.
+_NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+
+
+class NotFound(KeyError):
+    """The object does not exist (HTTP 404)."""
+
+
+class AlreadyExists(ValueError):
+    """An object of that kind, namespace and name exists (HTTP 409)."""
+
+
+def _owner_text(obj: KObject) -> str | None:
+    ref = obj.controller_ref
+    return f"{ref.kind}/{ref.name}" if ref is not None else None
+
+
+class Store:
+    """Objects and their history. ``engine`` provides the clock that stamps the log and the ``names`` stream."""
+
+    def __init__(self, engine: Engine, log: EventLog | None = None) -> None:
+        self.engine = engine
+        self.log = log if log is not None else EventLog()
+        self._objects: dict[str, dict[str, KObject]] = defaultdict(dict)
+        self._watchers: dict[str, list[WatchHandler]] = defaultdict(list)
+        self._admission: dict[str, list[Callable[[Any], None]]] = defaultdict(list)
+        self._event_watchers: list[EventHandler] = []
+        self._rv = 0
+        self._uid = 0
+        self._names = engine.rng("names")
+        # Indexes. Pods are the hot kind: by node, by owner uid, by (namespace, label, value).
+        self._pods_by_node: dict[str, dict[str, Pod]] = defaultdict(dict)
+        self._pods_by_owner: dict[str, dict[str, Pod]] = defaultdict(dict)
+        self._by_label: dict[tuple[str, str, str, str], dict[str, KObject]] = defaultdict(dict)
+        self._indexed_node: dict[str, str] = {}
+        self._indexed_labels: dict[str, tuple[tuple[str, str], ...]] = {}
+
+    # -- reads --------------------------------------------------------------------------------------------------
+    def get(self, kind: str, namespace: str, name: str) -> Any:
+        """The object, or None. ``namespace`` is ``""`` for cluster-scoped kinds."""
+        return self._objects[kind].get(f"{namespace}/{name}" if namespace else name)
+
+    def get_key(self, kind: str, key: str) -> Any:
+        """The object by its workqueue key (``ns/name`` or ``name``), or None."""
+        return self._objects[kind].get(key)
+
+    def list(self, kind: str, namespace: str | None = None) -> list[Any]:
+        """All objects of ``kind`` (in one namespace if given), in creation order."""
+        objs = self._objects[kind].values()
+        if namespace is None:
+            return list(objs)
+        return [o for o in objs if o.namespace == namespace]
+
+    def count(self, kind: str) -> int:
+        """How many objects of ``kind`` exist."""
+        return len(self._objects[kind])
+
+    def select(self, kind: str, namespace: str, selector: LabelSelector | None) -> builtins.list[Any]:
+        """Objects of ``kind`` in ``namespace`` whose labels match ``selector`` (None selects nothing).
+
+        Uses the label index: candidates come from the smallest ``matchLabels`` bucket, so a selector never scans
+        pods of other workloads.
+        """
+        if selector is None:
+            return []
+        if not selector.match_labels:
+            return [o for o in self.list(kind, namespace) if selector.matches(o.labels)]
+        best: dict[str, KObject] | None = None
+        for key, value in selector.match_labels.items():
+            bucket = self._by_label.get((kind, namespace, key, value))
+            if not bucket:
+                return []
+            if best is None or len(bucket) < len(best):
+                best = bucket
+        assert best is not None
+        return [o for o in best.values() if selector.matches(o.labels)]
+
+    def pods_on_node(self, node_name: str) -> Iterable[Pod]:
+        """Pods bound to ``node_name`` (any phase, including terminating)."""
+        return self._pods_by_node.get(node_name, {}).values()
+
+    def pods_owned_by(self, owner_uid: str) -> Iterable[Pod]:
+        """Pods whose controller reference points at ``owner_uid``."""
+        return self._pods_by_owner.get(owner_uid, {}).values()
+
+    def dependents(self, owner: KObject) -> builtins.list[KObject]:
+        """Every object with an ownerReference to ``owner`` (same namespace), for the garbage collector."""
+        if owner.KIND in ("ReplicaSet", "ReplicationController", "StatefulSet", "DaemonSet", "Job"):
+            return list(self._pods_by_owner.get(owner.uid, {}).values())
+        found: builtins.list[KObject] = []
+        for kind in ("ReplicaSet", "Job", "Endpoints"):
+            for obj in self._objects[kind].values():
+                if any(ref.uid == owner.uid for ref in obj.owner_references):
+                    found.append(obj)
+        return found
+
+    def __iter__(self) -> Iterator[KObject]:
+        for bucket in list(self._objects.values()):
+            yield from list(bucket.values())
+
+    # -- watches ------------------------------------------------------------------------------------------------
+    def watch(self, kind: str, handler: WatchHandler) -> None:
+        """Call ``handler(event_type, obj)`` after every ADDED/MODIFIED/DELETED of ``kind``."""
+        self._watchers[kind].append(handler)
+
+    def admit(self, kind: str, plugin: Callable[[Any], None]) -> None:
+        """Run ``plugin(obj)`` on every new object of ``kind`` before it is stored; it may mutate or raise."""
+        self._admission[kind].append(plugin)
+
+    def watch_events(self, handler: EventHandler) -> None:
+        """Call ``handler(t, event_type, involved, reason, message, kind)`` for every Kubernetes Event."""
+        self._event_watchers.append(handler)
+
+    # -- writes -------------------------------------------------------------------------------------------------
+    def generate_name(self, kind: str, namespace: str, prefix: str) -> str:
+        """``metadata.generateName``: ``prefix`` plus five random characters, unique within the kind."""
+        bucket = self._objects[kind]
+        choice = self._names.choice
+        while True:
+            name = prefix + "".join(choice(_NAME_ALPHABET) for _ in range(5))
+            if (f"{namespace}/{name}" if namespace else name) not in bucket:
+                return name
+
+    def add(self, obj: KObject) -> KObject:
+        """Create ``obj``: stamps uid, resourceVersion and creationTimestamp; logs ADDED.
+
+        Raises:
+            AlreadyExists: an object of the same kind and key exists.
+        """
+        bucket = self._objects[obj.KIND]
+        key = obj.key
+        if key in bucket:
+            raise AlreadyExists(f"{obj.KIND} {key} already exists")
+        for plugin in self._admission.get(obj.KIND, ()):
+            plugin(obj)
+        self._uid += 1
+        self._rv += 1
+        obj.uid = obj.uid or f"{self._uid:08d}"
+        obj.resource_version = self._rv
+        obj.creation_timestamp = self.engine.now
+        bucket[key] = obj
+        self._index(obj)
+        self._record(ADDED, obj)
+        for handler in self._watchers[obj.KIND]:
+            handler(ADDED, obj)
+        return obj
+
+    def update(self, obj: KObject) -> None:
+        """Record that ``obj`` (already mutated by its writer) changed: bumps resourceVersion, logs MODIFIED.
+
+        Raises:
+            NotFound: the object is not in the store (it was deleted).
+        """
+        if self._objects[obj.KIND].get(obj.key) is not obj:
+            raise NotFound(f"{obj.KIND} {obj.key} not found")
+        self._rv += 1
+        obj.resource_version = self._rv
+        self._reindex(obj)
+        self._record(MODIFIED, obj)
+        for handler in self._watchers[obj.KIND]:
+            handler(MODIFIED, obj)
+
+    def delete(self, obj: KObject) -> None:
+        """Remove ``obj`` for good (the final delete, after any graceful termination); logs DELETED."""
+        bucket = self._objects[obj.KIND]
+        if bucket.get(obj.key) is not obj:
+            raise NotFound(f"{obj.KIND} {obj.key} not found")
+        del bucket[obj.key]
+        self._rv += 1
+        obj.resource_version = self._rv
+        self._unindex(obj)
+        self._record(DELETED, obj)
+        for handler in self._watchers[obj.KIND]:
+            handler(DELETED, obj)
+
+    def event(self, involved: KObject, reason: str, message: str, event_type: str = "Normal") -> None:
+        """Record a Kubernetes Event about ``involved`` (``Scheduled``, ``Killing``, ``NodeNotReady``, ...)."""
+        now = self.engine.now
+        self.log.append(
+            EVENT_FIELDS,
+            (now, EVENT, involved.KIND, involved.namespace, involved.name, reason, message, event_type),
+        )
+        for handler in self._event_watchers:
+            handler(now, event_type, involved, reason, message, involved.KIND)
+
+    # -- internals ----------------------------------------------------------------------------------------------
+    def _record(self, change: str, obj: KObject) -> None:
+        now = self.engine.now
+        kind = obj.KIND
+        if kind == "Pod":
+            assert isinstance(obj, Pod)
+            self.log.append(
+                POD_FIELDS,
+                (
+                    now, change, kind, obj.namespace, obj.name, obj.node_name or None, obj.phase, obj.ready,
+                    _owner_text(obj), obj.image, obj.deletion_timestamp,
+                ),
+            )  # fmt: skip
+        elif kind == "Node":
+            assert isinstance(obj, Node)
+            taints = [f"{t.key}{'=' + t.value if t.value else ''}:{t.effect}" for t in obj.taints]
+            self.log.append(
+                NODE_FIELDS, (now, change, kind, "", obj.name, obj.ready, obj.unschedulable, taints)
+            )
+        elif isinstance(obj, ReplicaSet | Deployment | StatefulSet | DaemonSet):
+            status = obj.status
+            desired = status.replicas if isinstance(obj, DaemonSet) else obj.replicas
+            self.log.append(
+                WORKLOAD_FIELDS,
+                (now, change, kind, obj.namespace, obj.name, desired, status.ready_replicas,
+                 status.available_replicas),
+            )  # fmt: skip
+        elif kind == "Endpoints":
+            ready: Any = getattr(obj, "ready", ())
+            not_ready: Any = getattr(obj, "not_ready", ())
+            self.log.append(
+                ENDPOINTS_FIELDS, (now, change, kind, obj.namespace, obj.name, list(ready), list(not_ready))
+            )
+        else:
+            self.log.append(PLAIN_FIELDS, (now, change, kind, obj.namespace, obj.name))
+
+    def _index(self, obj: KObject) -> None:
+        kind, ns, key = obj.KIND, obj.namespace, obj.key
+        uid = obj.uid
+        labels = tuple(obj.labels.items())
+        self._indexed_labels[uid] = labels
+        for lk, lv in labels:
+            self._by_label[(kind, ns, lk, lv)][key] = obj
+        if isinstance(obj, Pod):
+            ref = obj.controller_ref
+            if ref is not None and ref.uid:
+                self._pods_by_owner[ref.uid][key] = obj
+            if obj.node_name:
+                self._pods_by_node[obj.node_name][key] = obj
+            self._indexed_node[uid] = obj.node_name
+
+    def _reindex(self, obj: KObject) -> None:
+        uid = obj.uid
+        labels = tuple(obj.labels.items())
+        if labels != self._indexed_labels.get(uid):
+            kind, ns, key = obj.KIND, obj.namespace, obj.key
+            for lk, lv in self._indexed_labels.get(uid, ()):
+                self._by_label[(kind, ns, lk, lv)].pop(key, None)
+            for lk, lv in labels:
+                self._by_label[(kind, ns, lk, lv)][key] = obj
+            self._indexed_labels[uid] = labels
+        if isinstance(obj, Pod):
+            old = self._indexed_node.get(uid, "")
+            if old != obj.node_name:
+                if old:
+                    self._pods_by_node[old].pop(obj.key, None)
+                if obj.node_name:
+                    self._pods_by_node[obj.node_name][obj.key] = obj
+                self._indexed_node[uid] = obj.node_name
+
+    def _unindex(self, obj: KObject) -> None:
+        kind, ns, key, uid = obj.KIND, obj.namespace, obj.key, obj.uid
+        for lk, lv in self._indexed_labels.pop(uid, ()):
+            bucket = self._by_label.get((kind, ns, lk, lv))
+            if bucket is not None:
+                bucket.pop(key, None)
+                if not bucket:
+                    del self._by_label[(kind, ns, lk, lv)]
+        if isinstance(obj, Pod):
+            ref = obj.controller_ref
+            if ref is not None and ref.uid:
+                owned = self._pods_by_owner.get(ref.uid)
+                if owned is not None:
+                    owned.pop(key, None)
+                    if not owned:
+                        del self._pods_by_owner[ref.uid]
+            node = self._indexed_node.pop(uid, "")
+            if node:
+                self._pods_by_node[node].pop(key, None)

@@ -1,0 +1,160 @@
+"""Scenario timeline actions: what ``{at: 10m, action: crashNode, node: node-3}`` does when its time comes.
+
+Each action is one function taking the simulation and the entry's parameters, registered in ``ACTIONS``; later
+issues add actions by adding functions. Every action first records a Kubernetes-style Event (reason
+``Timeline``, message ``<action> <target>``) so the event log shows what was injected and when.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from models.kubesim import NodePool
+from models.node import Node
+from models.pod import Taint
+from simulator.podutil import delete_pod
+
+if TYPE_CHECKING:
+    from simulator.simulation import Simulation
+
+__all__ = ["ACTIONS", "ActionError", "run_action"]
+
+UNSCHEDULABLE_TAINT = "node.kubernetes.io/unschedulable"
+
+
+class ActionError(ValueError):
+    """A timeline entry names an object that does not exist when it runs."""
+
+
+def _node(sim: Simulation, params: Mapping[str, Any]) -> Node:
+    node = sim.store.get("Node", "", str(params["node"]))
+    if node is None:
+        raise ActionError(f"node {params['node']} does not exist")
+    assert isinstance(node, Node)
+    return node
+
+
+def _target(sim: Simulation, params: Mapping[str, Any]) -> Any:
+    kind, _, name = str(params["target"]).partition("/")
+    namespace = str(params.get("namespace", "default"))
+    obj = sim.store.get(kind, namespace, name)
+    if obj is None:
+        raise ActionError(f"{kind} {namespace}/{name} does not exist")
+    return obj
+
+
+def crash_node(sim: Simulation, params: Mapping[str, Any]) -> None:
+    """The machine dies: its kubelet stops and its containers with it; the control plane finds out later."""
+    node = _node(sim, params)
+    sim.metrics.fault("crashNode", node.name)
+    sim.kubelet.stop(node.name)
+
+
+def recover_node(sim: Simulation, params: Mapping[str, Any]) -> None:
+    """The machine is back: its kubelet reports Ready and restarts what it still runs."""
+    sim.kubelet.start(_node(sim, params).name)
+
+
+def cordon(sim: Simulation, params: Mapping[str, Any]) -> None:
+    """``kubectl cordon``: spec.unschedulable plus the node.kubernetes.io/unschedulable:NoSchedule taint."""
+    node = _node(sim, params)
+    if node.unschedulable:
+        return
+    node.unschedulable = True
+    node.taints = (
+        *node.taints,
+        Taint(key=UNSCHEDULABLE_TAINT, effect="NoSchedule", time_added=sim.engine.now),
+    )
+    sim.store.update(node)
+    sim.store.event(node, "NodeNotSchedulable", f"Node {node.name} status is now: NodeNotSchedulable")
+
+
+def uncordon(sim: Simulation, params: Mapping[str, Any]) -> None:
+    """``kubectl uncordon``."""
+    node = _node(sim, params)
+    if not node.unschedulable:
+        return
+    node.unschedulable = False
+    node.taints = tuple(t for t in node.taints if t.key != UNSCHEDULABLE_TAINT)
+    sim.store.update(node)
+    sim.store.event(node, "NodeSchedulable", f"Node {node.name} status is now: NodeSchedulable")
+
+
+def remove_node(sim: Simulation, params: Mapping[str, Any]) -> None:
+    """``kubectl delete node``: PodGC then force-deletes the pods bound to it."""
+    node = _node(sim, params)
+    sim.kubelet.stop(node.name)
+    sim.store.delete(node)
+
+
+def scale(sim: Simulation, params: Mapping[str, Any]) -> None:
+    """``kubectl scale``: set ``spec.replicas`` of a Deployment, ReplicaSet, RC or StatefulSet."""
+    obj = _target(sim, params)
+    if not hasattr(obj, "replicas"):
+        raise ActionError(f"{obj.KIND} {obj.key} cannot be scaled")
+    obj.replicas = int(params["replicas"])
+    obj.generation += 1
+    sim.store.update(obj)
+
+
+def rollout(sim: Simulation, params: Mapping[str, Any]) -> None:
+    """``kubectl set image``: a new pod template (the named or first container gets ``image``)."""
+    obj = _target(sim, params)
+    template = getattr(obj, "template", None)
+    if template is None:
+        raise ActionError(f"{obj.KIND} {obj.key} has no pod template")
+    wanted = params.get("container")
+    containers = list(template.spec.containers)
+    index = next((i for i, c in enumerate(containers) if c.name == wanted), None) if wanted else 0
+    if index is None:
+        raise ActionError(f"{obj.KIND} {obj.key} has no container {wanted}")
+    containers[index] = attrs.evolve(containers[index], image=str(params["image"]))
+    obj.template = attrs.evolve(template, spec=attrs.evolve(template.spec, containers=tuple(containers)))
+    obj.generation += 1
+    sim.store.update(obj)
+
+
+def delete_pod_action(sim: Simulation, params: Mapping[str, Any]) -> None:
+    """``kubectl delete pod``: graceful deletion."""
+    namespace, _, name = str(params["pod"]).rpartition("/")
+    pod = sim.store.get("Pod", namespace or "default", name)
+    if pod is None:
+        raise ActionError(f"pod {namespace or 'default'}/{name} does not exist")
+    delete_pod(sim.store, pod)
+
+
+def add_nodes(sim: Simulation, params: Mapping[str, Any]) -> None:
+    """Grow a NodePool by ``count`` nodes (named after the pool's highest index so far)."""
+    pool = sim.store.get("NodePool", "", str(params["pool"]))
+    if pool is None:
+        raise ActionError(f"NodePool {params['pool']} does not exist")
+    assert isinstance(pool, NodePool)
+    sim.add_pool_nodes(pool, int(params["count"]))
+
+
+ACTIONS: dict[str, Callable[[Simulation, Mapping[str, Any]], None]] = {
+    "crashNode": crash_node,
+    "recoverNode": recover_node,
+    "cordon": cordon,
+    "uncordon": uncordon,
+    "removeNode": remove_node,
+    "scale": scale,
+    "rollout": rollout,
+    "deletePod": delete_pod_action,
+    "addNodes": add_nodes,
+}
+
+
+def run_action(sim: Simulation, action: str, params: Mapping[str, Any]) -> None:
+    """Run one timeline action now, recording it in the event log first.
+
+    Raises:
+        ActionError: the action's target does not exist at this point of the run.
+    """
+    target = next((str(params[k]) for k in ("node", "target", "pod", "pool") if k in params), "")
+    if sim.scenario is not None:
+        sim.store.event(sim.scenario, "Timeline", f"{action} {target}".strip())
+    ACTIONS[action](sim, params)

@@ -1,0 +1,109 @@
+"""The kubelet model: startup and readiness delays, run durations, restart policies, CrashLoopBackOff, deletion."""
+
+from __future__ import annotations
+
+from tests.simhelpers import events, pool, scenario, sim_from
+
+
+def bare_pod(name: str, annotations: str = "{}", restart: str = "Always", probe: str = "") -> str:
+    return f"""
+apiVersion: v1
+kind: Pod
+metadata:
+  name: {name}
+  annotations: {annotations}
+spec:
+  restartPolicy: {restart}
+  containers:
+    - name: main
+      image: app:v1
+      resources: {{requests: {{cpu: 100m}}}}
+{probe}
+---
+"""
+
+
+def phase_times(sim, name):  # type: ignore[no-untyped-def]
+    """(t, phase, ready) for every logged change of pod ``name``."""
+    return [
+        (r["t"], r["phase"], r["ready"])
+        for r in sim.log
+        if r["kind"] == "Pod" and r["name"] == name and r["type"] != "EVENT"
+    ]
+
+
+def test_pod_runs_after_startup_and_is_ready_after_readiness_delay():
+    sim = sim_from(scenario(defaults="{startupSeconds: 3s, readySeconds: 2s}") + pool() + bare_pod("p"))
+    sim.run(until=60)
+    history = phase_times(sim, "p")
+    assert history[2][1:] == ("Running", False) and history[2][0] == 3.0
+    assert (5.0, "Running", True) in history
+
+
+def test_readiness_probe_initial_delay_sets_ready_time():
+    probe = "      readinessProbe:\n        initialDelaySeconds: 7\n        httpGet: {path: /, port: 80}"
+    sim = sim_from(scenario(defaults="{startupSeconds: 1s}") + pool() + bare_pod("p", probe=probe))
+    sim.run(until=60)
+    assert (8.0, "Running", True) in phase_times(sim, "p")
+
+
+def test_never_restart_pod_succeeds_after_its_duration():
+    sim = sim_from(
+        scenario(defaults="{startupSeconds: 1s}")
+        + pool()
+        + bare_pod("job", annotations="{kubesim.dev/duration-seconds: 30s}", restart="Never")
+    )
+    sim.run(until=100)
+    pod = sim.store.get("Pod", "default", "job")
+    assert pod.phase == "Succeeded"
+    assert (31.0, "Succeeded", False) in phase_times(sim, "job")
+
+
+def test_crash_loop_backoff_doubles_from_10s_and_caps_at_300s():
+    sim = sim_from(
+        scenario(defaults="{startupSeconds: 0s}")
+        + pool()
+        + bare_pod("crashy", annotations="{kubesim.dev/duration-seconds: 1s}", restart="Always")
+    )
+    sim.run(until=3600)
+    backoffs = [r["t"] for r in events(sim, "BackOff")]
+    # exits at 1, restarts at 11 (10 s), exits 12, restarts 32 (20 s), exits 33, restarts 73 (40 s) ...
+    gaps = []
+    exits = backoffs
+    restarts = [
+        r["t"] for r in sim.log if r["kind"] == "Pod" and r["type"] == "MODIFIED" and r["ready"] is True
+    ]
+    for exit_t in exits:
+        nxt = next((t for t in restarts if t > exit_t), None)
+        if nxt is not None:
+            gaps.append(round(nxt - exit_t, 6))
+    assert gaps[:6] == [10.0, 20.0, 40.0, 80.0, 160.0, 300.0]
+    assert all(g == 300.0 for g in gaps[6:])
+    assert sim.store.get("Pod", "default", "crashy").restart_count == len(gaps)
+
+
+def test_on_failure_pod_succeeds_on_exit_zero():
+    sim = sim_from(
+        scenario()
+        + pool()
+        + bare_pod("p", annotations="{kubesim.dev/duration-seconds: 5s}", restart="OnFailure")
+    )
+    sim.run(until=60)
+    assert sim.store.get("Pod", "default", "p").phase == "Succeeded"
+
+
+def test_deleted_pod_is_killed_and_removed_after_shutdown():
+    sim = sim_from(
+        scenario(
+            timeline="[{at: 60s, action: deletePod, pod: default/p}]",
+            defaults="{startupSeconds: 1s, shutdownSeconds: 4s}",
+        )
+        + pool()
+        + bare_pod("p")
+    )
+    sim.run(until=120)
+    assert sim.store.get("Pod", "default", "p") is None
+    killing = events(sim, "Killing")
+    assert [e["t"] for e in killing] == [60.0]
+    deleted = [r for r in sim.log if r["type"] == "DELETED" and r["kind"] == "Pod"]
+    assert deleted[0]["t"] == 64.0
