@@ -208,8 +208,9 @@ class NodeTable:
 
     def node_infos(self) -> Iterator[NodeInfo]:
         """Node views in search order."""
+        order = self.order.tolist()  # may renumber slots: read the node list after it
         nodes = self.nodes
-        for slot in self.order.tolist():
+        for slot in order:
             node = nodes[slot]
             assert node is not None
             yield NodeInfo(self, slot, node)
