@@ -57,7 +57,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--events", metavar="FILE", help="write the event log as JSON Lines")
     run.add_argument("--summary", metavar="FILE", help="write the summary as JSON")
-    run.add_argument("--explain", action="store_true", help="add scheduler explain records to the event log")
     run.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
     run.add_argument(
         "--lenient", action="store_true", help="warn about unsupported fields instead of failing"
@@ -145,7 +144,7 @@ def _run(args: argparse.Namespace) -> int:
         for line in warnings:
             print(line, file=sys.stderr)
     try:
-        sim = Simulation(objects, seed=args.seed, keep_log=args.events is not None, explain=args.explain)
+        sim = Simulation(objects, seed=args.seed, keep_log=args.events is not None)
     except ValueError as err:  # e.g. a scheduler profile the scheduler cannot build
         raise InputError([f"error: {err}"]) from None
     until = args.until if args.until is not None else sim.duration
