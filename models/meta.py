@@ -100,6 +100,8 @@ class KObject:
     generation: int = 1
     creation_timestamp: float = 0.0
     deletion_timestamp: float | None = None
+    # Set by the store while the object is stored (its key there); "" otherwise. Not part of the API.
+    store_key: str = attrs.field(default="", init=False, repr=False)
 
     @property
     def kind(self) -> str:

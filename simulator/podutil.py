@@ -31,22 +31,25 @@ class PodTiming:
     crash_mtbf: float | None
 
 
-_cache: dict[tuple[int, int], tuple[Mapping[str, str], object, PodTiming]] = {}
+# Memo of parsed timings keyed by the identity of (annotations, defaults): pods stamped from one template share
+# both objects. Bounded, and each entry holds its key objects so an id is never reused while cached.
+_MEMO_LIMIT = 1024
+_memo: dict[tuple[int, int, int], tuple[Mapping[str, str], ScenarioDefaults, object, PodTiming]] = {}
 
 
 def pod_timing(pod: Pod, defaults: ScenarioDefaults) -> PodTiming:
     """The pod's timing from its annotations, else the scenario's defaults.
 
     The readiness delay is ``kubesim.dev/ready-seconds``, else the first container's
-    ``readinessProbe.initialDelaySeconds``, else the scenario default. Memoised per (annotations, defaults)
-    identity: pods stamped from one template share both objects.
+    ``readinessProbe.initialDelaySeconds``, else the scenario default.
     """
     annotations = pod.annotations
-    key = (id(annotations), id(defaults))
-    hit = _cache.get(key)
-    if hit is not None and hit[0] is annotations and hit[1] is defaults and not annotations:
-        return hit[2]
-    probe_delay = pod.spec.containers[0].readiness_delay_seconds if pod.spec.containers else None
+    spec = pod.spec
+    key = (id(annotations), id(defaults), id(spec))
+    hit = _memo.get(key)
+    if hit is not None and hit[0] is annotations and hit[1] is defaults and hit[2] is spec:
+        return hit[3]
+    probe_delay = spec.containers[0].readiness_delay_seconds if spec.containers else None
     timing = PodTiming(
         startup=_seconds(annotations, STARTUP, defaults.startup_seconds),
         ready=_seconds(
@@ -55,12 +58,13 @@ def pod_timing(pod: Pod, defaults: ScenarioDefaults) -> PodTiming:
         duration=_optional(annotations, DURATION),
         shutdown=min(
             _seconds(annotations, SHUTDOWN, defaults.shutdown_seconds),
-            float(pod.spec.termination_grace_period_seconds),
+            float(spec.termination_grace_period_seconds),
         ),
         crash_mtbf=_optional(annotations, CRASH_MTBF),
     )
-    if not annotations:
-        _cache[key] = (annotations, defaults, timing)
+    if len(_memo) >= _MEMO_LIMIT:
+        del _memo[next(iter(_memo))]
+    _memo[key] = (annotations, defaults, spec, timing)
     return timing
 
 
@@ -88,7 +92,7 @@ def delete_pod(store: Store, pod: Pod, grace_period: float | None = None) -> Non
     (``deletionTimestamp``); the node's kubelet stops its containers and removes it, so a pod on an unreachable
     node stays Terminating until the node comes back or is removed.
     """
-    if store.get_key("Pod", pod.key) is not pod:
+    if not store.contains(pod):
         return
     if pod.deletion_timestamp is not None:
         return

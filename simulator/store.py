@@ -76,7 +76,7 @@ class Store:
         self._pods_by_owner: dict[str, dict[str, Pod]] = defaultdict(dict)
         self._by_label: dict[tuple[str, str, str, str], dict[str, KObject]] = defaultdict(dict)
         self._indexed_node: dict[str, str] = {}
-        self._indexed_labels: dict[str, tuple[tuple[str, str], ...]] = {}
+        self._indexed_labels: dict[str, dict[str, str]] = {}
 
     # -- reads --------------------------------------------------------------------------------------------------
     def get(self, kind: str, namespace: str, name: str) -> Any:
@@ -86,6 +86,10 @@ class Store:
     def get_key(self, kind: str, key: str) -> Any:
         """The object by its workqueue key (``ns/name`` or ``name``), or None."""
         return self._objects[kind].get(key)
+
+    def contains(self, obj: KObject) -> bool:
+        """Whether ``obj`` itself (not just an object of the same name) is stored: O(1), no key building."""
+        return bool(obj.store_key)
 
     def list(self, kind: str, namespace: str | None = None) -> list[Any]:
         """All objects of ``kind`` (in one namespace if given), in creation order."""
@@ -170,21 +174,29 @@ class Store:
         Raises:
             AlreadyExists: an object of the same kind and key exists.
         """
-        bucket = self._objects[obj.KIND]
+        kind = obj.KIND
+        bucket = self._objects[kind]
         key = obj.key
         if key in bucket:
-            raise AlreadyExists(f"{obj.KIND} {key} already exists")
-        for plugin in self._admission.get(obj.KIND, ()):
-            plugin(obj)
+            raise AlreadyExists(f"{kind} {key} already exists")
+        admission = self._admission.get(kind)
+        if admission:
+            for plugin in admission:
+                plugin(obj)
         self._uid += 1
         self._rv += 1
         obj.uid = obj.uid or f"{self._uid:08d}"
         obj.resource_version = self._rv
         obj.creation_timestamp = self.engine.now
+        obj.store_key = key
         bucket[key] = obj
         self._index(obj)
-        self._record(ADDED, obj)
-        for handler in self._watchers[obj.KIND]:
+        log = self.log
+        if log.keep:
+            self._record(ADDED, obj)
+        else:
+            log.count += 1
+        for handler in self._watchers[kind]:
             handler(ADDED, obj)
         return obj
 
@@ -194,25 +206,37 @@ class Store:
         Raises:
             NotFound: the object is not in the store (it was deleted).
         """
-        if self._objects[obj.KIND].get(obj.key) is not obj:
+        if not obj.store_key:
             raise NotFound(f"{obj.KIND} {obj.key} not found")
         self._rv += 1
         obj.resource_version = self._rv
-        self._reindex(obj)
-        self._record(MODIFIED, obj)
+        if obj.labels != self._indexed_labels.get(obj.uid) or (
+            obj.KIND == "Pod" and obj.node_name != self._indexed_node.get(obj.uid)  # type: ignore[attr-defined]
+        ):
+            self._reindex(obj)
+        log = self.log
+        if log.keep:
+            self._record(MODIFIED, obj)
+        else:
+            log.count += 1
         for handler in self._watchers[obj.KIND]:
             handler(MODIFIED, obj)
 
     def delete(self, obj: KObject) -> None:
         """Remove ``obj`` for good (the final delete, after any graceful termination); logs DELETED."""
-        bucket = self._objects[obj.KIND]
-        if bucket.get(obj.key) is not obj:
+        key = obj.store_key
+        if not key:
             raise NotFound(f"{obj.KIND} {obj.key} not found")
-        del bucket[obj.key]
+        del self._objects[obj.KIND][key]
+        obj.store_key = ""
         self._rv += 1
         obj.resource_version = self._rv
         self._unindex(obj)
-        self._record(DELETED, obj)
+        log = self.log
+        if log.keep:
+            self._record(DELETED, obj)
+        else:
+            log.count += 1
         for handler in self._watchers[obj.KIND]:
             handler(DELETED, obj)
 
@@ -265,9 +289,9 @@ class Store:
     def _index(self, obj: KObject) -> None:
         kind, ns, key = obj.KIND, obj.namespace, obj.key
         uid = obj.uid
-        labels = tuple(obj.labels.items())
+        labels = dict(obj.labels)
         self._indexed_labels[uid] = labels
-        for lk, lv in labels:
+        for lk, lv in labels.items():
             self._by_label[(kind, ns, lk, lv)][key] = obj
         if isinstance(obj, Pod):
             ref = obj.controller_ref
@@ -279,12 +303,13 @@ class Store:
 
     def _reindex(self, obj: KObject) -> None:
         uid = obj.uid
-        labels = tuple(obj.labels.items())
-        if labels != self._indexed_labels.get(uid):
+        old_labels = self._indexed_labels.get(uid, {})
+        if obj.labels != old_labels:
             kind, ns, key = obj.KIND, obj.namespace, obj.key
-            for lk, lv in self._indexed_labels.get(uid, ()):
+            for lk, lv in old_labels.items():
                 self._by_label[(kind, ns, lk, lv)].pop(key, None)
-            for lk, lv in labels:
+            labels = dict(obj.labels)
+            for lk, lv in labels.items():
                 self._by_label[(kind, ns, lk, lv)][key] = obj
             self._indexed_labels[uid] = labels
         if isinstance(obj, Pod):
@@ -298,7 +323,7 @@ class Store:
 
     def _unindex(self, obj: KObject) -> None:
         kind, ns, key, uid = obj.KIND, obj.namespace, obj.key, obj.uid
-        for lk, lv in self._indexed_labels.pop(uid, ()):
+        for lk, lv in self._indexed_labels.pop(uid, {}).items():
             bucket = self._by_label.get((kind, ns, lk, lv))
             if bucket is not None:
                 bucket.pop(key, None)

@@ -77,5 +77,5 @@ class GarbageCollector:
         while len(self._terminated) > self._threshold:
             uid = next(iter(self._terminated))
             pod = self._terminated.pop(uid)
-            if self._store.get_key("Pod", pod.key) is pod:
+            if self._store.contains(pod):
                 self._store.delete(pod)

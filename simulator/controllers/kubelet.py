@@ -136,19 +136,18 @@ class Kubelet:
             if runtime is None or not runtime.killing:
                 self._engine.call_soon(self._kill, pod)
             return
-        if runtime is None and not pod.is_terminal and pod.phase == "Pending":
-            self._engine.call_soon(self._admit, pod)
+        if runtime is None and pod.phase == "Pending":
+            # Admission only arms a timer (no store write), so it may run inside the watch callback.
+            self._admit(pod)
 
     def _live(self, pod: Pod) -> bool:
-        return self._store.get_key("Pod", pod.key) is pod and pod.node_name not in self._down
+        return self._store.contains(pod) and pod.node_name not in self._down
 
     def _admit(self, pod: Pod) -> None:
         if not self._live(pod) or pod.uid in self._pods or pod.deletion_timestamp is not None:
             return
         runtime = _PodRuntime(pod_timing(pod, self._ctx.scenario_defaults))
         self._pods[pod.uid] = runtime
-        if pod.start_time is None:
-            pod.start_time = self._engine.now
         runtime.timer = self._engine.call_later(runtime.timing.startup, self._container_started, pod)
 
     def _container_started(self, pod: Pod) -> None:
@@ -158,6 +157,8 @@ class Kubelet:
         now = self._engine.now
         runtime.timer = None
         runtime.started_at = now
+        if pod.start_time is None:
+            pod.start_time = now
         pod.phase = "Running"
         pod.container_state = "Running"
         pod.waiting_reason = ""

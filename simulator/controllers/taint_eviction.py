@@ -69,7 +69,7 @@ class TaintEvictionController:
             self._engine.call_soon(self._process, pod)
 
     def _process(self, pod: Pod) -> None:
-        if self._store.get_key("Pod", pod.key) is not pod or pod.deletion_timestamp is not None:
+        if not self._store.contains(pod) or pod.deletion_timestamp is not None:
             self._cancel(pod.uid)
             return
         delay = eviction_delay(pod, self._tainted.get(pod.node_name, ()))
@@ -93,7 +93,7 @@ class TaintEvictionController:
 
     def _evict(self, pod: Pod) -> None:
         self._timers.pop(pod.uid, None)
-        if self._store.get_key("Pod", pod.key) is not pod or pod.deletion_timestamp is not None:
+        if not self._store.contains(pod) or pod.deletion_timestamp is not None:
             return
         self._store.event(pod, "TaintManagerEviction", f"Marking for deletion Pod {pod.namespace}/{pod.name}")
         delete_pod(self._store, pod)

@@ -43,7 +43,23 @@ class _Integral:
         return (self.area + self.value * (now - self.since)) / span
 
 
+_requests_memo: dict[int, tuple[object, tuple[int, int]]] = {}
+
+
 def _pod_requests(pod: Pod) -> tuple[int, int]:
+    """(cpu millicores, memory bytes) the pod requests, memoised per (shared, frozen) spec."""
+    spec = pod.spec
+    hit = _requests_memo.get(id(spec))
+    if hit is not None and hit[0] is spec:
+        return hit[1]
+    result = _compute_requests(pod)
+    if len(_requests_memo) >= 1024:
+        del _requests_memo[next(iter(_requests_memo))]
+    _requests_memo[id(spec)] = (spec, result)
+    return result
+
+
+def _compute_requests(pod: Pod) -> tuple[int, int]:
     spec = pod.spec
     cpu = sum(c.requests.get("cpu", 0) for c in spec.containers)
     mem = sum(c.requests.get("memory", 0) for c in spec.containers)
