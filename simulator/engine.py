@@ -34,33 +34,34 @@ class SimulationTimeout(Exception):
     """Raised inside a process whose ``wait_for(..., timeout=...)`` ran out."""
 
 
-class Handle:
-    """A scheduled callback; ``cancel()`` stops it from running (safe to call twice or after it ran)."""
+class Handle(list):  # type: ignore[type-arg]
+    """A scheduled callback; ``cancel()`` stops it from running (safe to call twice or after it ran).
 
-    __slots__ = ("_engine", "args", "callback", "cancelled", "when")
+    Why a list: the handle *is* the heap entry ``[when, priority, sequence, callback, args, engine]``, so
+    scheduling allocates one object and the heap compares entries in C. ``sequence`` is unique, so comparison
+    never reaches the callback. A handle that ran or was cancelled has ``callback`` None.
+    """
 
-    def __init__(
-        self,
-        when: float,
-        callback: Callable[..., object],
-        args: tuple[Any, ...],
-        engine: Engine | None = None,
-    ) -> None:
-        self.when = when
-        self.callback = callback
-        self.args = args
-        self.cancelled = False
-        self._engine = engine
+    __slots__ = ()
+
+    @property
+    def when(self) -> float:
+        """The virtual time the callback is (or was) due."""
+        return self[0]  # type: ignore[no-any-return]
+
+    @property
+    def cancelled(self) -> bool:
+        """True once cancelled, and also once the callback has run (a handle runs at most once)."""
+        return self[3] is None
 
     def cancel(self) -> None:
         """Cancel the callback. Lazy: the entry stays in the heap and is skipped when it surfaces.
 
         The engine is told, so that it can drop cancelled entries in bulk once they are most of the heap.
         """
-        if not self.cancelled:
-            self.cancelled = True
-            if self._engine is not None:
-                self._engine._handle_cancelled()
+        if self[3] is not None:
+            self[3] = None
+            self[5]._handle_cancelled()
 
 
 class Signal:
@@ -178,7 +179,7 @@ class Engine:
     def __init__(self, seed: int = 0) -> None:
         self.now: float = 0.0
         self.seed = seed
-        self._queue: list[tuple[float, int, int, Handle]] = []
+        self._queue: list[Handle] = []
         self._seq = 0
         self._rngs: dict[str, random.Random] = {}
         self._predicate_waiters: list[tuple[Callable[[], bool], Process]] = []
@@ -192,7 +193,7 @@ class Engine:
         self._cancelled = n = self._cancelled + 1
         queue = self._queue
         if n > 512 and n + n > len(queue):
-            queue[:] = [entry for entry in queue if not entry[3].cancelled]
+            queue[:] = [entry for entry in queue if entry[3] is not None]
             heapq.heapify(queue)
             self._cancelled = 0
 
@@ -203,9 +204,9 @@ class Engine:
         """Run ``callback(*args)`` at virtual time ``when`` (not before now)."""
         if when < self.now:
             when = self.now
-        handle = Handle(when, callback, args, self)
         self._seq = seq = self._seq + 1
-        heappush(self._queue, (when, priority, seq, handle))
+        handle = Handle((when, priority, seq, callback, args, self))
+        heappush(self._queue, handle)
         return handle
 
     def call_later(
@@ -217,9 +218,9 @@ class Engine:
         when = now + delay
         if when < now:
             when = now
-        handle = Handle(when, callback, args, self)
         self._seq = seq = self._seq + 1
-        heappush(self._queue, (when, priority, seq, handle))
+        handle = Handle((when, priority, seq, callback, args, self))
+        heappush(self._queue, handle)
         return handle
 
     def call_soon(self, callback: Callable[..., object], *args: Any, priority: int = NORMAL) -> Handle:
@@ -265,7 +266,7 @@ class Engine:
     def peek(self) -> float | None:
         """Time of the next live event, or None when the queue is empty."""
         queue = self._queue
-        while queue and queue[0][3].cancelled:
+        while queue and queue[0][3] is None:
             heapq.heappop(queue)
             self._cancelled -= 1
         return queue[0][0] if queue else None
@@ -274,13 +275,14 @@ class Engine:
         """Run the next live event. Returns False when there is none."""
         queue = self._queue
         while queue:
-            when, _, _, handle = heapq.heappop(queue)
-            if handle.cancelled:
+            entry = heapq.heappop(queue)
+            callback = entry[3]
+            if callback is None:
                 self._cancelled -= 1
                 continue
-            self.now = when
-            handle.cancelled = True  # a handle runs at most once
-            handle.callback(*handle.args)
+            self.now = entry[0]
+            entry[3] = None  # a handle runs at most once
+            callback(*entry[4])
             self.events_processed += 1
             if self._predicate_waiters:
                 self._check_predicates()
@@ -298,29 +300,30 @@ class Engine:
         try:
             if until is None:
                 while queue:
-                    when, _, _, handle = heappop(queue)
-                    if handle.cancelled:
+                    entry = heappop(queue)
+                    callback = entry[3]
+                    if callback is None:
                         self._cancelled -= 1
                         continue
-                    self.now = when
-                    handle.cancelled = True
-                    handle.callback(*handle.args)
+                    self.now = entry[0]
+                    entry[3] = None
+                    callback(*entry[4])
                     processed += 1
                     if self._predicate_waiters:
                         self._check_predicates()
             else:
                 while queue:
                     entry = heappop(queue)
-                    handle = entry[3]
-                    if handle.cancelled:
+                    callback = entry[3]
+                    if callback is None:
                         self._cancelled -= 1
                         continue
                     if entry[0] > until:
                         heappush(queue, entry)  # same key: the heap order is unchanged
                         break
                     self.now = entry[0]
-                    handle.cancelled = True
-                    handle.callback(*handle.args)
+                    entry[3] = None
+                    callback(*entry[4])
                     processed += 1
                     if self._predicate_waiters:
                         self._check_predicates()

@@ -337,7 +337,7 @@ def test_mass_cancel_before_run_shrinks_heap_and_keeps_order() -> None:
         handles[i].cancel()
         handles[i].cancel()  # idempotent: counted once
     assert len(engine._queue) < 5000
-    assert engine._cancelled == sum(entry[3].cancelled for entry in engine._queue)  # bookkeeping
+    assert engine._cancelled == sum(entry.cancelled for entry in engine._queue)  # bookkeeping
     engine.run()
     live = [i for i in range(5000) if i not in cancelled]
     assert seen == sorted(live, key=lambda i: (times[i], i % 3))
