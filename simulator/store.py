@@ -243,10 +243,14 @@ class Store:
     def event(self, involved: KObject, reason: str, message: str, event_type: str = "Normal") -> None:
         """Record a Kubernetes Event about ``involved`` (``Scheduled``, ``Killing``, ``NodeNotReady``, ...)."""
         now = self.engine.now
-        self.log.append(
-            EVENT_FIELDS,
-            (now, EVENT, involved.KIND, involved.namespace, involved.name, reason, message, event_type),
-        )
+        log = self.log
+        if log.keep:
+            log.append(
+                EVENT_FIELDS,
+                (now, EVENT, involved.KIND, involved.namespace, involved.name, reason, message, event_type),
+            )
+        else:
+            log.count += 1
         for handler in self._event_watchers:
             handler(now, event_type, involved, reason, message, involved.KIND)
 

@@ -39,6 +39,7 @@ class GarbageCollector:
         self._engine = ctx.engine
         self._threshold = terminated_threshold
         self._terminated: dict[str, Pod] = {}
+        self._collect_pending = False
         for kind in OWNER_KINDS:
             ctx.store.watch(kind, self._on_owner)
         ctx.store.watch("Node", self._on_node)
@@ -70,10 +71,12 @@ class GarbageCollector:
             self._terminated.pop(pod.uid, None)
         elif pod.is_terminal and pod.uid not in self._terminated:
             self._terminated[pod.uid] = pod
-            if len(self._terminated) > self._threshold:
+            if len(self._terminated) > self._threshold and not self._collect_pending:
+                self._collect_pending = True
                 self._engine.call_soon(self._collect_terminated)
 
     def _collect_terminated(self) -> None:
+        self._collect_pending = False
         while len(self._terminated) > self._threshold:
             uid = next(iter(self._terminated))
             pod = self._terminated.pop(uid)
