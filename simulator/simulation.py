@@ -16,14 +16,9 @@ from models.meta import KObject
 from models.node import Node
 from models.schedconfig import KubeSchedulerConfiguration
 from simulator.admission import PodAdmission
+from simulator.controllers import CONTROLLERS
 from simulator.controllers.base import ControllerContext
-from simulator.controllers.deployment import DeploymentController
-from simulator.controllers.endpoints import EndpointsController
-from simulator.controllers.gc import GarbageCollector
 from simulator.controllers.kubelet import Kubelet
-from simulator.controllers.nodelifecycle import NodeLifecycleController
-from simulator.controllers.replicaset import ReplicaSetController
-from simulator.controllers.taint_eviction import TaintEvictionController
 from simulator.defaults import DEFAULT_KUBERNETES_VERSION, KubeDefaults, defaults_for
 from simulator.engine import Engine
 from simulator.eventlog import EventLog
@@ -91,14 +86,8 @@ class Simulation:
             self.engine, self.store, self.defaults, configs[0] if configs else None, explain=explain
         )
         self.kubelet = Kubelet(ctx)
-        self.controllers: list[object] = [
-            NodeLifecycleController(ctx),
-            TaintEvictionController(ctx),
-            ReplicaSetController(ctx),
-            DeploymentController(ctx),
-            EndpointsController(ctx),
-            GarbageCollector(ctx),
-        ]
+        self.ctx = ctx
+        self.controllers: list[object] = [cls(ctx) for cls in CONTROLLERS]
         self._pool_size: dict[str, int] = {}
         self.timeline_errors: list[str] = []
         for obj in sorted(
