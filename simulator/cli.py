@@ -1,4 +1,4 @@
-"""The ``kubesim`` command line: ``run`` and ``validate`` (more subcommands arrive with their issues).
+"""The ``kubesim`` command line: ``run``, ``explain`` and ``validate`` (more subcommands arrive with their issues).
 
 Exit codes (DESIGN.md §5): 0 ok, 1 objectives not met / a violation found, 2 bad input or usage. Bad input is
 reported as one line per problem naming the file, the document and the field, never as a traceback, and no output
@@ -62,6 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--lenient", action="store_true", help="warn about unsupported fields instead of failing"
     )
 
+    explain = sub.add_parser("explain", help="show why the scheduler places one pod where it does")
+    explain.add_argument("files", nargs="+", help="YAML files or directories: the cluster snapshot")
+    explain.add_argument("--pod", required=True, metavar="[NAMESPACE/]NAME", help="the pod to schedule")
+    explain.add_argument("--output", "-o", choices=("table", "json"), default="table", help="output format")
+    explain.add_argument("--lenient", action="store_true", help="warn about unsupported fields instead of failing")
+
     validate = sub.add_parser("validate", help="check scenario files and report every problem")
     validate.add_argument("files", nargs="+", help="YAML files or directories")
     validate.add_argument(
@@ -80,6 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "validate":
             return _validate(args)
+        if args.command == "explain":
+            return _explain(args)
         return _run(args)
     except InputError as err:
         for line in err.errors:
@@ -110,6 +118,23 @@ def _validate(args: argparse.Namespace) -> int:
         kinds[obj.KIND] = kinds.get(obj.KIND, 0) + 1
     listing = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
     print(f"ok: {len(objects)} objects ({listing})")
+    return EXIT_OK
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from simulator.explain import explain, render_table
+
+    objects, warnings = _load(args.files, args.lenient)
+    for line in warnings:
+        print(line, file=sys.stderr)
+    try:
+        record = explain(objects, args.pod)
+    except ValueError as err:  # a scheduler profile the scheduler cannot build
+        raise InputError([f"error: {err}"]) from None
+    if args.output == "json":
+        print(json.dumps(record, indent=2))
+    else:
+        render_table(record)
     return EXIT_OK
 
 
