@@ -123,6 +123,7 @@ ACTIONS: dict[str, Mapping[str, Param]] = {
     },
     "deletePod": {"pod": Param("pod")},
     "addNodes": {"pool": Param("name"), "count": Param("int", minimum=1)},
+    "drain": {"node": Param("node"), "timeout": Param("duration", required=False)},
 }
 """Timeline actions and their parameters. ``scale``/``rollout`` targets are ``Kind/name`` (``namespace``
 param, default ``default``); ``deletePod`` takes ``namespace/name`` or ``name`` and is normalised to

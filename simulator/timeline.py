@@ -15,6 +15,7 @@ import attrs
 from models.kubesim import NodePool
 from models.node import Node
 from models.pod import Taint
+from simulator.drain import DrainError, drain
 from simulator.podutil import delete_pod
 
 if TYPE_CHECKING:
@@ -135,6 +136,15 @@ def add_nodes(sim: Simulation, params: Mapping[str, Any]) -> None:
     sim.add_pool_nodes(pool, int(params["count"]))
 
 
+def drain_action(sim: Simulation, params: Mapping[str, Any]) -> None:
+    """``kubectl drain --ignore-daemonsets --delete-emptydir-data``: cordon, then evict through the Eviction API
+    (PodDisruptionBudgets apply; 429s are retried every 5 s) until the node's pods are gone or ``timeout``."""
+    try:
+        drain(sim, str(params["node"]), timeout=params.get("timeout"))
+    except DrainError as err:
+        raise ActionError(str(err)) from None
+
+
 ACTIONS: dict[str, Callable[[Simulation, Mapping[str, Any]], None]] = {
     "crashNode": crash_node,
     "recoverNode": recover_node,
@@ -145,6 +155,7 @@ ACTIONS: dict[str, Callable[[Simulation, Mapping[str, Any]], None]] = {
     "rollout": rollout,
     "deletePod": delete_pod_action,
     "addNodes": add_nodes,
+    "drain": drain_action,
 }
 
 

@@ -4,11 +4,16 @@
 ``ControllerContext`` and subscribes to the store itself. A new controller is one module plus one line here.
 """
 
+from simulator.controllers.cronjob import CronJobController
+from simulator.controllers.daemonset import DaemonSetController
 from simulator.controllers.deployment import DeploymentController
+from simulator.controllers.disruption import DisruptionController
 from simulator.controllers.endpoints import EndpointsController
 from simulator.controllers.gc import GarbageCollector
+from simulator.controllers.job import JobController
 from simulator.controllers.nodelifecycle import NodeLifecycleController
 from simulator.controllers.replicaset import ReplicaSetController
+from simulator.controllers.statefulset import StatefulSetController
 from simulator.controllers.taint_eviction import TaintEvictionController
 
 __all__ = ["CONTROLLERS"]
@@ -18,6 +23,11 @@ CONTROLLERS: list[type] = [
     TaintEvictionController,
     ReplicaSetController,
     DeploymentController,
+    StatefulSetController,
+    DaemonSetController,
     EndpointsController,
+    JobController,
+    CronJobController,
+    DisruptionController,
     GarbageCollector,
 ]

@@ -1,0 +1,440 @@
+"""The CronJob controller (batch/v1, ``pkg/controller/cronjob`` "v2" of Kubernetes 1.35) and a cron parser.
+
+Schedules are read as ``robfig/cron/v3``'s ``ParseStandard`` reads them (what Kubernetes uses): five fields
+(minute, hour, day of month, month, day of week; names ``JAN``-``DEC``, ``SUN``-``SAT``; ``*``, ``?``, lists,
+ranges and ``/step``), the descriptors ``@yearly``/``@annually``, ``@monthly``, ``@weekly``, ``@daily``/
+``@midnight``, ``@hourly`` and ``@every <duration>``. When both day fields are restricted a day matches either
+(cron's OR rule); when one is ``*`` both must match. Times are UTC on the virtual clock (t = 0 is
+1970-01-01T00:00:00Z); only ``timeZone: UTC`` is accepted by the loader.
+
+Each sync: finished Jobs leave the active list (``SawCompletedJob``); the most recent unmet schedule time after
+``status.lastScheduleTime`` (or the creation time; no earlier than now - ``startingDeadlineSeconds``) is started
+unless it is too late (``MissSchedule``), already done, or ``concurrencyPolicy: Forbid`` finds a Job still
+active (``JobAlreadyActive``; the run is not queued, but the next sync may start the missed time late, as
+upstream); ``Replace`` deletes the active Jobs first. Jobs are named ``<cronjob>-<scheduled time in minutes
+since the epoch>`` and annotated with ``batch.kubernetes.io/cronjob-scheduled-timestamp``. The controller
+requeues itself 100 ms after the next schedule time (``nextScheduleDelta``). Finished Jobs beyond
+``successfulJobsHistoryLimit``/``failedJobsHistoryLimit`` are deleted oldest first.
+
+The CronJob model has no status; the controller keeps it (``CronJobController.status_of``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import attrs
+
+from models.meta import OwnerReference
+from models.quantity import QuantityError, parse_duration
+from models.workloads import CronJob, Job, JobStatus
+from simulator.controllers.base import ControllerContext, WorkQueue
+from simulator.controllers.job import is_job_finished
+from simulator.store import DELETED, AlreadyExists
+
+__all__ = [
+    "CronJobController",
+    "CronJobStatus",
+    "CronSchedule",
+    "CronSyntaxError",
+    "job_name",
+    "parse_schedule",
+]
+
+SCHEDULED_TIMESTAMP = "batch.kubernetes.io/cronjob-scheduled-timestamp"
+NEXT_SCHEDULE_DELTA = 0.1  # pkg/controller/cronjob: nextScheduleDelta = 100 ms
+TOO_MANY_MISSED = 100
+_UTC = dt.UTC
+_MAX_YEARS = 5  # robfig/cron gives up after five years without a match
+
+_DESCRIPTORS = {
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+    "@monthly": "0 0 1 * *",
+    "@weekly": "0 0 * * 0",
+    "@daily": "0 0 * * *",
+    "@midnight": "0 0 * * *",
+    "@hourly": "0 * * * *",
+}
+_MONTHS = {
+    m: i + 1
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+    )
+}
+_DAYS = {d: i for i, d in enumerate(["sun", "mon", "tue", "wed", "thu", "fri", "sat"])}
+# (min, max, names) of minute, hour, day of month, month, day of week.
+_BOUNDS: tuple[tuple[int, int, dict[str, int]], ...] = (
+    (0, 59, {}),
+    (0, 23, {}),
+    (1, 31, {}),
+    (1, 12, _MONTHS),
+    (0, 6, _DAYS),
+)
+_FIELD_NAMES = ("minute", "hour", "day of month", "month", "day of week")
+
+
+class CronSyntaxError(ValueError):
+    """The schedule is not valid cron syntax."""
+
+
+@attrs.frozen
+class CronSchedule:
+    """A parsed schedule. ``every`` is set for ``@every <duration>``; else the five fields' allowed values."""
+
+    minutes: frozenset[int] = frozenset()
+    hours: frozenset[int] = frozenset()
+    days: frozenset[int] = frozenset()
+    months: frozenset[int] = frozenset()
+    weekdays: frozenset[int] = frozenset()
+    days_star: bool = True
+    weekdays_star: bool = True
+    every: float | None = None
+
+    def next(self, t: float) -> float:
+        """The first schedule time strictly after ``t`` (seconds since the epoch); ``inf`` if none in 5 years."""
+        if self.every is not None:
+            return float(int(t)) + self.every
+        start = (int(t // 60) + 1) * 60
+        when = dt.datetime.fromtimestamp(start, tz=_UTC)
+        limit = when.year + _MAX_YEARS
+        while when.year <= limit:
+            if when.month not in self.months:
+                year, month = (when.year + 1, 1) if when.month == 12 else (when.year, when.month + 1)
+                when = dt.datetime(year, month, 1, tzinfo=_UTC)
+                continue
+            if not self._day_matches(when):
+                when = (when + dt.timedelta(days=1)).replace(hour=0, minute=0)
+                continue
+            if when.hour not in self.hours:
+                when = (when + dt.timedelta(hours=1)).replace(minute=0)
+                continue
+            if when.minute not in self.minutes:
+                when += dt.timedelta(minutes=1)
+                continue
+            return when.timestamp()
+        return float("inf")
+
+    def _day_matches(self, when: dt.datetime) -> bool:
+        dom = when.day in self.days
+        dow = (when.weekday() + 1) % 7 in self.weekdays  # cron: Sunday = 0
+        if self.days_star or self.weekdays_star:
+            return dom and dow
+        return dom or dow
+
+
+def _parse_value(text: str, low: int, high: int, names: dict[str, int], field: str) -> int:
+    value = names.get(text.lower())
+    if value is None:
+        if not text.isdigit():
+            raise CronSyntaxError(f"invalid {field} value {text!r}")
+        value = int(text)
+    if not low <= value <= high:
+        raise CronSyntaxError(f"{field} value {value} out of range [{low}, {high}]")
+    return value
+
+
+def _parse_field(text: str, index: int) -> tuple[frozenset[int], bool]:
+    low, high, names = _BOUNDS[index]
+    field = _FIELD_NAMES[index]
+    values: set[int] = set()
+    star = False
+    for part in text.split(","):
+        range_text, slash, step_text = part.partition("/")
+        part_star = False
+        if range_text in ("*", "?"):
+            start, end, part_star = low, high, True
+        else:
+            first, dash, last = range_text.partition("-")
+            start = _parse_value(first, low, high, names, field)
+            end = _parse_value(last, low, high, names, field) if dash else start
+            if slash and not dash:
+                end = high  # "N/step" means "N-max/step"
+        step = 1
+        if slash:
+            if not step_text.isdigit() or int(step_text) == 0:
+                raise CronSyntaxError(f"invalid step {step_text!r} in {field} field")
+            step = int(step_text)
+            if step > 1:
+                part_star = False
+        if start > end:
+            raise CronSyntaxError(f"{field} range {range_text!r}: beginning {start} beyond end {end}")
+        values.update(range(start, end + 1, step))
+        star = star or part_star
+    return frozenset(values), star
+
+
+def parse_schedule(schedule: str) -> CronSchedule:
+    """Parse a CronJob ``spec.schedule``.
+
+    Raises:
+        CronSyntaxError: the schedule is not valid.
+    """
+    text = schedule.strip()
+    if text.startswith("@every"):
+        try:
+            delay = parse_duration(text[len("@every") :].strip())
+        except QuantityError as err:
+            raise CronSyntaxError(f"invalid @every duration: {err}") from None
+        return CronSchedule(every=float(max(1, int(delay))))
+    text = _DESCRIPTORS.get(text.lower(), text)
+    fields = text.split()
+    if len(fields) != 5:
+        raise CronSyntaxError(f"expected exactly 5 fields, found {len(fields)}: {schedule!r}")
+    parsed = [_parse_field(f, i) for i, f in enumerate(fields)]
+    return CronSchedule(
+        minutes=parsed[0][0],
+        hours=parsed[1][0],
+        days=parsed[2][0],
+        months=parsed[3][0],
+        weekdays=parsed[4][0],
+        days_star=parsed[2][1],
+        weekdays_star=parsed[4][1],
+    )
+
+
+def job_name(cronjob: CronJob, scheduled: float) -> str:
+    """``getJobName``: ``<cronjob>-<scheduled time in minutes since the epoch>``."""
+    return f"{cronjob.name}-{int(scheduled // 60)}"
+
+
+def _rfc3339(t: float) -> str:
+    return dt.datetime.fromtimestamp(t, tz=_UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _rfc1123z(t: float) -> str:
+    return dt.datetime.fromtimestamp(t, tz=_UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")
+
+
+@attrs.define
+class CronJobStatus:
+    """``CronJob.status``: the active Jobs' names, lastScheduleTime and lastSuccessfulTime."""
+
+    active: list[str] = attrs.field(factory=list)
+    last_schedule_time: float | None = None
+    last_successful_time: float | None = None
+
+
+class CronJobController:
+    """Creates Jobs from CronJobs on schedule."""
+
+    def __init__(self, ctx: ControllerContext) -> None:
+        self._store = ctx.store
+        self._engine = ctx.engine
+        self._queue = WorkQueue(ctx.engine, self._sync)
+        self._status: dict[str, CronJobStatus] = {}
+        self._jobs: dict[str, dict[str, Job]] = {}  # CronJob uid -> its Jobs by name
+        self._schedules: dict[str, CronSchedule | str] = {}  # schedule text -> parsed, or the error
+        self._invalid_reported: set[str] = set()
+        ctx.store.watch("CronJob", self._on_cronjob)
+        ctx.store.watch("Job", self._on_job)
+
+    def status_of(self, cronjob: CronJob) -> CronJobStatus:
+        """The CronJob's status (empty before its first sync)."""
+        return self._status.get(cronjob.uid) or CronJobStatus()
+
+    # -- watches ------------------------------------------------------------------------------------------------
+    def _on_cronjob(self, change: str, cronjob: CronJob) -> None:
+        if change == DELETED:
+            self._status.pop(cronjob.uid, None)
+            self._jobs.pop(cronjob.uid, None)
+            self._invalid_reported.discard(cronjob.uid)
+            return
+        self._queue.add(cronjob.key)
+
+    def _on_job(self, change: str, job: Job) -> None:
+        ref = job.controller_ref
+        if ref is None or ref.kind != "CronJob":
+            return
+        jobs = self._jobs.setdefault(ref.uid, {})
+        if change == DELETED:
+            if jobs.get(job.name) is job:
+                del jobs[job.name]
+        else:
+            jobs[job.name] = job
+        self._queue.add(f"{job.namespace}/{ref.name}")
+
+    # -- reconcile ----------------------------------------------------------------------------------------------
+    def _schedule(self, cronjob: CronJob) -> CronSchedule | None:
+        parsed = self._schedules.get(cronjob.schedule)
+        if parsed is None:
+            try:
+                parsed = parse_schedule(cronjob.schedule)
+            except CronSyntaxError as err:
+                parsed = str(err)
+            self._schedules[cronjob.schedule] = parsed
+        if isinstance(parsed, str):
+            if cronjob.uid not in self._invalid_reported:
+                self._invalid_reported.add(cronjob.uid)
+                self._store.event(
+                    cronjob, "InvalidSchedule", f"invalid schedule: {cronjob.schedule} : {parsed}", "Warning"
+                )
+            return None
+        return parsed
+
+    def _sync(self, key: str) -> None:
+        cronjob = self._store.get_key("CronJob", key)
+        if cronjob is None:
+            return
+        assert isinstance(cronjob, CronJob)
+        status = self._status.setdefault(cronjob.uid, CronJobStatus())
+        jobs = self._jobs.get(cronjob.uid, {})
+        self._reconcile_jobs(cronjob, status, jobs)
+        self._start_due(cronjob, status)
+        self._cleanup_finished(cronjob, jobs)
+
+    def _reconcile_jobs(self, cronjob: CronJob, status: CronJobStatus, jobs: dict[str, Job]) -> None:
+        for job in list(jobs.values()):
+            finished = is_job_finished(job)
+            found = job.name in status.active
+            if not found and not finished:
+                status.active.append(job.name)
+                self._store.event(
+                    cronjob, "UnexpectedJob", f"Saw a job that the controller did not create or forgot: {job.name}",
+                    "Warning",
+                )  # fmt: skip
+            elif found and finished:
+                status.active.remove(job.name)
+                self._store.event(
+                    cronjob,
+                    "SawCompletedJob",
+                    f"Saw completed job: {job.name}, condition: {job.status.condition}",
+                )
+            if finished and job.status.condition == "Complete" and job.status.completion_time is not None:
+                last = status.last_successful_time
+                if last is None or job.status.completion_time > last:
+                    status.last_successful_time = job.status.completion_time
+        for name in list(status.active):
+            if name not in jobs:
+                status.active.remove(name)
+                self._store.event(cronjob, "MissingJob", f"Active job went missing: {name}")
+
+    def _start_due(self, cronjob: CronJob, status: CronJobStatus) -> None:
+        if cronjob.deletion_timestamp is not None or cronjob.suspend or cronjob.job_template is None:
+            return
+        sched = self._schedule(cronjob)
+        if sched is None:
+            return
+        now = self._engine.now
+        scheduled = self._most_recent_unmet(cronjob, status, sched, now)
+        if scheduled is not None:
+            deadline = cronjob.starting_deadline_seconds
+            name = job_name(cronjob, scheduled)
+            if deadline is not None and scheduled + deadline < now:
+                self._store.event(
+                    cronjob, "MissSchedule", f"Missed scheduled time to start a job: {_rfc1123z(scheduled)}",
+                    "Warning",
+                )  # fmt: skip
+            elif name in status.active or status.last_schedule_time == scheduled:
+                pass  # this scheduled time is already processed
+            elif cronjob.concurrency_policy == "Forbid" and status.active:
+                self._store.event(
+                    cronjob, "JobAlreadyActive",
+                    "Not starting job because prior execution is running and concurrency policy is Forbid",
+                )  # fmt: skip
+            else:
+                if cronjob.concurrency_policy == "Replace":
+                    for active in list(status.active):
+                        job = self._store.get("Job", cronjob.namespace, active)
+                        if job is not None:
+                            self._delete_job(cronjob, job)
+                        status.active.remove(active)
+                self._create_job(cronjob, status, scheduled, name)
+        base = scheduled if scheduled is not None else self._earliest(cronjob, status)
+        following = sched.next(max(base, now) if sched.every is None else base)
+        while following <= now:  # @every after a long gap
+            following = sched.next(following)
+        if following != float("inf"):
+            self._queue.add_after(cronjob.key, following + NEXT_SCHEDULE_DELTA - now)
+
+    @staticmethod
+    def _earliest(cronjob: CronJob, status: CronJobStatus) -> float:
+        return (
+            status.last_schedule_time if status.last_schedule_time is not None else cronjob.creation_timestamp
+        )
+
+    def _most_recent_unmet(
+        self, cronjob: CronJob, status: CronJobStatus, sched: CronSchedule, now: float
+    ) -> float | None:
+        """``mostRecentScheduleTime``: the latest schedule time in (earliest, now], or None."""
+        earliest = self._earliest(cronjob, status)
+        if cronjob.starting_deadline_seconds is not None:
+            earliest = max(earliest, now - cronjob.starting_deadline_seconds)
+        first = sched.next(earliest)
+        if first > now:
+            return None
+        recent, missed = first, 1
+        while True:
+            following = sched.next(recent)
+            if following > now:
+                break
+            recent, missed = following, missed + 1
+        if missed > TOO_MANY_MISSED:
+            self._store.event(
+                cronjob, "TooManyMissedTimes",
+                f"too many missed start times: {missed}. Set or decrease .spec.startingDeadlineSeconds or check "
+                "clock skew",
+                "Warning",
+            )  # fmt: skip
+        return recent
+
+    def _create_job(self, cronjob: CronJob, status: CronJobStatus, scheduled: float, name: str) -> None:
+        template = cronjob.job_template
+        assert template is not None
+        job = attrs.evolve(
+            template,
+            name=name,
+            namespace=cronjob.namespace,
+            labels=dict(template.labels),
+            annotations={**template.annotations, SCHEDULED_TIMESTAMP: _rfc3339(scheduled)},
+            owner_references=(
+                OwnerReference(
+                    kind=cronjob.KIND, name=cronjob.name, uid=cronjob.uid, api_version=cronjob.API_VERSION
+                ),
+            ),
+            uid="",
+            resource_version=0,
+            generation=1,
+            creation_timestamp=0.0,
+            deletion_timestamp=None,
+            status=JobStatus(),
+        )
+        try:
+            self._store.add(job)
+        except AlreadyExists:
+            return  # created by an earlier sync (or someone else); the Job watch reconciles it
+        self._store.event(cronjob, "SuccessfulCreate", f"Created job {name}")
+        status.active.append(name)
+        status.last_schedule_time = scheduled
+
+    def _delete_job(self, cronjob: CronJob, job: Job) -> None:
+        if self._store.contains(job):
+            self._store.delete(job)  # background propagation: the garbage collector deletes its pods
+            self._store.event(cronjob, "SuccessfulDelete", f"Deleted job {job.name}")
+
+    def _cleanup_finished(self, cronjob: CronJob, jobs: dict[str, Job]) -> None:
+        """``cleanupFinishedJobs``: keep the newest successful/failed Jobs within the history limits."""
+        succeeded: list[Job] = []
+        failed: list[Job] = []
+        for job in jobs.values():
+            if job.status.condition == "Complete":
+                succeeded.append(job)
+            elif job.status.condition == "Failed":
+                failed.append(job)
+        for finished, limit in (
+            (succeeded, cronjob.successful_jobs_history_limit),
+            (failed, cronjob.failed_jobs_history_limit),
+        ):
+            surplus = len(finished) - limit
+            if surplus <= 0:
+                continue
+            finished.sort(
+                key=lambda j: (
+                    j.status.start_time is None,
+                    j.status.start_time or 0.0,
+                    j.creation_timestamp,
+                    j.name,
+                )
+            )
+            for job in finished[:surplus]:
+                self._delete_job(cronjob, job)
