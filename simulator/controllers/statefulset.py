@@ -315,8 +315,12 @@ class StatefulSetController:
         # completeRollingUpdate: every pod updated and Ready -> the update revision becomes current.
         if sts.update_strategy_type == "RollingUpdate" and updated == replicas and ready == replicas:
             history.current = update_rev
-            for name in [n for n in history.templates if n != update_rev]:
-                del history.templates[name]  # no pod uses them any more (revisionHistoryLimit aside)
+        if len(history.templates) > 2:
+            # truncateHistory, keeping only live revisions (kubesim keeps no revisionHistoryLimit of old ones).
+            live = {history.current, update_rev}
+            live.update(pod.labels.get(REVISION_LABEL, "") for pod in pods)
+            for name in [n for n in history.templates if n not in live]:
+                del history.templates[name]
         status = sts.status
         new = (replicas, ready, available, updated, sts.generation)
         if new != (
