@@ -21,6 +21,7 @@ from simulator.store import Store
 
 __all__ = ["AdmissionError", "PodAdmission"]
 
+_MEMO_LIMIT = 4096
 NOT_READY_TAINT = "node.kubernetes.io/not-ready"
 UNREACHABLE_TAINT = "node.kubernetes.io/unreachable"
 
@@ -45,6 +46,8 @@ class PodAdmission:
             pod.spec = cached[1]
         else:
             admitted = self._add_default_tolerations(spec)
+            if len(self._admitted) >= _MEMO_LIMIT:
+                del self._admitted[next(iter(self._admitted))]  # oldest first; entries keep their spec alive
             self._admitted[id(spec)] = (spec, admitted)
             pod.spec = admitted
         pod.priority = self._priority(pod.spec)
