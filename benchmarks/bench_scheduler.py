@@ -73,7 +73,9 @@ def main() -> None:
     for nodes in (1_000, 10_000):
         rate, bound = run(nodes, args.pods)
         us = cycle_cost(nodes, min(args.pods, 20_000))
-        print(f"{nodes:>6} nodes: {rate:>9,.0f} pods/s end to end ({bound} bound); {us:6.1f} us per cycle alone")
+        print(
+            f"{nodes:>6} nodes: {rate:>9,.0f} pods/s end to end ({bound} bound); {us:6.1f} us per cycle alone"
+        )
 
 
 if __name__ == "__main__":

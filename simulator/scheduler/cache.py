@@ -12,11 +12,16 @@ stable otherwise; NodePools spread round-robin over zones are already in that or
 
 Vectorised plugins cache per-slot results; two logs of dirty slots (any change, node-spec changes) let them
 refresh only what changed (``DirtyLog``).
+
+The per-slot numbers live in ``rows`` (one Python list per live slot, fields in ``ROW_FIELDS`` order), which is
+what per-slot code reads; the numpy columns are views of one 2-D block brought up to date from ``rows`` lazily,
+when a column is read, so binding a pod costs a few list updates and no numpy scalar arithmetic.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -25,7 +30,7 @@ from models.node import Node
 from models.pod import Pod, Taint
 from simulator.scheduler.resources import CPU, EPHEMERAL, MEMORY, PODS, PodRequest, pod_request
 
-__all__ = ["DirtyLog", "NodeInfo", "NodeSnapshot", "NodeTable"]
+__all__ = ["ROW_FIELDS", "DirtyLog", "NodeInfo", "NodeSnapshot", "NodeTable"]
 
 I64 = npt.NDArray[np.int64]
 BoolArr = npt.NDArray[np.bool_]
@@ -106,22 +111,26 @@ class NodeInfo:
     def name(self) -> str:
         return self.node.name
 
+    def _row(self) -> list[int]:
+        row = self.table.rows[self.slot]
+        assert row is not None
+        return row
+
     @property
     def pod_count(self) -> int:
-        return self.table.pod_count.item(self.slot)
+        return self._row()[N_PODS]
 
     def allocatable(self, resource: str) -> int:
-        t, s = self.table, self.slot
         if resource == CPU:
-            return t.alloc_cpu.item(s)
+            return self._row()[A_CPU]
         if resource == MEMORY:
-            return t.alloc_mem.item(s)
+            return self._row()[A_MEM]
         if resource == EPHEMERAL:
-            return t.alloc_eph.item(s)
+            return self._row()[A_EPH]
         if resource == PODS:
-            return t.alloc_pods.item(s)
-        col = t.ext_alloc.get(resource)
-        return col.item(s) if col is not None else 0
+            return self._row()[A_PODS]
+        col = self.table.ext_alloc.get(resource)
+        return col.item(self.slot) if col is not None else 0
 
     def has_allocatable(self, resource: str) -> bool:
         """Whether the node lists ``resource`` (scalar resources only matter when listed)."""
@@ -130,51 +139,77 @@ class NodeInfo:
         return resource in self.node.allocatable
 
     def requested(self, resource: str) -> int:
-        t, s = self.table, self.slot
         if resource == CPU:
-            return t.req_cpu.item(s)
+            return self._row()[R_CPU]
         if resource == MEMORY:
-            return t.req_mem.item(s)
+            return self._row()[R_MEM]
         if resource == EPHEMERAL:
-            return t.req_eph.item(s)
+            return self._row()[R_EPH]
         if resource == PODS:
-            return t.pod_count.item(s)
-        col = t.ext_req.get(resource)
-        return col.item(s) if col is not None else 0
+            return self._row()[N_PODS]
+        col = self.table.ext_req.get(resource)
+        return col.item(self.slot) if col is not None else 0
 
     def nonzero_requested(self, resource: str) -> int:
-        t, s = self.table, self.slot
         if resource == CPU:
-            return t.nz_cpu.item(s)
+            return self._row()[NZ_CPU]
         if resource == MEMORY:
-            return t.nz_mem.item(s)
+            return self._row()[NZ_MEM]
         return self.requested(resource)
 
 
-_COLUMNS = (
+#: the fields of a row (``NodeTable.rows[slot]``), also the names of the numpy columns
+ROW_FIELDS = (
     "alloc_cpu", "alloc_mem", "alloc_eph", "alloc_pods", "req_cpu", "req_mem", "req_eph", "nz_cpu", "nz_mem",
     "pod_count",
 )  # fmt: skip
+A_CPU, A_MEM, A_EPH, A_PODS, R_CPU, R_MEM, R_EPH, NZ_CPU, NZ_MEM, N_PODS = range(len(ROW_FIELDS))
+_ZERO_ROW = (0,) * len(ROW_FIELDS)
+
+
+class _Column:
+    """A numpy column of the table: a view of its block, synchronised from ``rows`` before it is returned."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any]) -> _Column: ...
+
+    @overload
+    def __get__(self, obj: NodeTable, owner: type[Any]) -> I64: ...
+
+    def __get__(self, obj: NodeTable | None, owner: type[Any]) -> _Column | I64:
+        if obj is None:
+            return self
+        if obj._unsynced:
+            obj._sync()
+        col: I64 = obj._block[self.index]
+        return col
 
 
 class NodeTable:
-    """Nodes and the pods bound to them, as numpy columns indexed by slot."""
+    """Nodes and the pods bound to them: a row per slot, and numpy columns indexed by slot."""
 
-    alloc_cpu: I64
-    alloc_mem: I64
-    alloc_eph: I64
-    alloc_pods: I64
-    req_cpu: I64
-    req_mem: I64
-    req_eph: I64
-    nz_cpu: I64
-    nz_mem: I64
-    pod_count: I64
+    alloc_cpu = _Column(A_CPU)
+    alloc_mem = _Column(A_MEM)
+    alloc_eph = _Column(A_EPH)
+    alloc_pods = _Column(A_PODS)
+    req_cpu = _Column(R_CPU)
+    req_mem = _Column(R_MEM)
+    req_eph = _Column(R_EPH)
+    nz_cpu = _Column(NZ_CPU)
+    nz_mem = _Column(NZ_MEM)
+    pod_count = _Column(N_PODS)
 
     def __init__(self, capacity: int = 64) -> None:
         self.capacity = max(8, capacity)
-        for col in _COLUMNS:
-            setattr(self, col, np.zeros(self.capacity, dtype=np.int64))
+        #: per slot: the ``ROW_FIELDS`` values of a live node, None for a free slot (the source of truth)
+        self.rows: list[list[int] | None] = [None] * self.capacity
+        self._block: I64 = np.zeros((len(ROW_FIELDS), self.capacity), dtype=np.int64)
+        self._unsynced: set[int] = set()  # slots whose row changed since the block was last synchronised
         self.live: BoolArr = np.zeros(self.capacity, dtype=np.bool_)
         self.zeros: I64 = np.zeros(self.capacity, dtype=np.int64)  # read-only stand-in for a missing column
         self.ext_alloc: dict[str, I64] = {}
@@ -184,9 +219,9 @@ class NodeTable:
         self.slot_of: dict[str, int] = {}
         self._free: list[int] = []
         self._next = 0
-        # pods by uid -> (node name, request); pods by node name (also for nodes not in the table)
+        # pods by uid -> (node name, request); pods counted on a node name that has no row, by name
         self.pod_node: dict[str, tuple[str, PodRequest]] = {}
-        self.pods_by_node: dict[str, dict[str, PodRequest]] = {}
+        self.orphans: dict[str, dict[str, PodRequest]] = {}
         # node tree order
         self._zones: dict[str, list[str]] = {}
         self._order: I64 = np.zeros(0, dtype=np.int64)
@@ -198,6 +233,28 @@ class NodeTable:
         self.count_unschedulable = 0
         self.count_hard_tainted = 0  # nodes with a NoSchedule/NoExecute taint
         self.count_prefer_tainted = 0  # nodes with a PreferNoSchedule taint
+
+    # -- numpy columns --------------------------------------------------------------------------------------------
+    def _sync(self) -> None:
+        """Bring the numpy block up to date with ``rows`` for the slots changed since the last call."""
+        slots = self._unsynced
+        self._unsynced = set()
+        rows = self.rows
+        block = self._block
+        if len(slots) <= 4:
+            for s in slots:
+                row = rows[s]
+                block[:, s] = row if row is not None else _ZERO_ROW
+            return
+        idx = list(slots)
+        block[:, idx] = np.array([rows[s] or _ZERO_ROW for s in idx], dtype=np.int64).T
+
+    def _rebuild(self) -> None:
+        """A fresh numpy block for the current capacity, filled from ``rows``."""
+        self._unsynced = set()
+        rows = self.rows
+        block = np.array([r or _ZERO_ROW for r in rows], dtype=np.int64).T.copy()
+        self._block = block.reshape(len(ROW_FIELDS), self.capacity)
 
     # -- nodes ----------------------------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -246,11 +303,8 @@ class NodeTable:
         """Renumber slots so that slot order is search order (the fast path then slices instead of gathering)."""
         n = len(slots)
         idx = np.asarray(slots, dtype=np.int64)
-        for col in _COLUMNS:
-            old = getattr(self, col)
-            arr = np.zeros(self.capacity, dtype=np.int64)
-            arr[:n] = old[idx]
-            setattr(self, col, arr)
+        self.rows = [self.rows[s] for s in slots] + [None] * (self.capacity - n)
+        self._rebuild()
         for cols in (self.ext_alloc, self.ext_req):
             for key, old in list(cols.items()):
                 arr = np.zeros(self.capacity, dtype=np.int64)
@@ -270,11 +324,7 @@ class NodeTable:
 
     def _grow(self) -> None:
         new = self.capacity * 2
-        for col in _COLUMNS:
-            old = getattr(self, col)
-            arr = np.zeros(new, dtype=np.int64)
-            arr[: self.capacity] = old
-            setattr(self, col, arr)
+        self.rows.extend([None] * (new - self.capacity))
         live = np.zeros(new, dtype=np.bool_)
         live[: self.capacity] = self.live
         self.live = live
@@ -287,6 +337,7 @@ class NodeTable:
         self.nodes.extend([None] * (new - self.capacity))
         self.snapshots.extend([None] * (new - self.capacity))
         self.capacity = new
+        self._rebuild()
         self.log.reset()
         self.node_log.reset()
 
@@ -304,10 +355,13 @@ class NodeTable:
             self.count_prefer_tainted += sign
 
     def _set_allocatable(self, slot: int, alloc: Mapping[str, int]) -> None:
-        self.alloc_cpu[slot] = alloc.get(CPU, 0)
-        self.alloc_mem[slot] = alloc.get(MEMORY, 0)
-        self.alloc_eph[slot] = alloc.get(EPHEMERAL, 0)
-        self.alloc_pods[slot] = alloc.get(PODS, 0)
+        row = self.rows[slot]
+        assert row is not None
+        row[A_CPU] = alloc.get(CPU, 0)
+        row[A_MEM] = alloc.get(MEMORY, 0)
+        row[A_EPH] = alloc.get(EPHEMERAL, 0)
+        row[A_PODS] = alloc.get(PODS, 0)
+        self._unsynced.add(slot)
         for name, col in self.ext_alloc.items():
             col[slot] = alloc.get(name, 0)
         for name, value in alloc.items():
@@ -332,12 +386,11 @@ class NodeTable:
         snap = NodeSnapshot(node)
         self.snapshots[slot] = snap
         self.live[slot] = True
+        self.rows[slot] = list(_ZERO_ROW)
         self._set_allocatable(slot, snap.allocatable)
-        for col in ("req_cpu", "req_mem", "req_eph", "nz_cpu", "nz_mem", "pod_count"):
-            getattr(self, col)[slot] = 0
-        for col in self.ext_req.values():
-            col[slot] = 0
-        for req in self.pods_by_node.get(node.name, {}).values():
+        for ext in self.ext_req.values():
+            ext[slot] = 0
+        for req in self.orphans.pop(node.name, {}).values():
             self._account(slot, req, 1)
         self._taint_counts(snap, 1)
         self._zones.setdefault(snap.zone, []).append(node.name)
@@ -397,29 +450,43 @@ class NodeTable:
         self.nodes[slot] = None
         self.snapshots[slot] = None
         self.live[slot] = False
-        for col in _COLUMNS:
-            getattr(self, col)[slot] = 0
+        self.rows[slot] = None
+        self._unsynced.add(slot)
         for cols in (self.ext_alloc, self.ext_req):
-            for col in cols.values():
-                col[slot] = 0
+            for ext in cols.values():
+                ext[slot] = 0
         self._free.append(slot)
         self._order_dirty = True
         self.log.mark(slot)
         self.node_log.mark(slot)
+        # its pods stay counted on the name (a node that comes back counts them again)
+        kept = {uid: req for uid, (on, req) in self.pod_node.items() if on == name}
+        if kept:
+            self.orphans[name] = kept
 
     # -- pods -----------------------------------------------------------------------------------------------------
     def _account(self, slot: int, req: PodRequest, sign: int) -> None:
-        if req.cpu:
-            self.req_cpu[slot] += sign * req.cpu
-        if req.memory:
-            self.req_mem[slot] += sign * req.memory
-        if req.ephemeral:
-            self.req_eph[slot] += sign * req.ephemeral
-        if req.nz_cpu:
-            self.nz_cpu[slot] += sign * req.nz_cpu
-        if req.nz_memory:
-            self.nz_mem[slot] += sign * req.nz_memory
-        self.pod_count[slot] += sign
+        row = self.rows[slot]
+        assert row is not None
+        if sign > 0:
+            row[R_CPU] += req.cpu
+            row[R_MEM] += req.memory
+            row[R_EPH] += req.ephemeral
+            row[NZ_CPU] += req.nz_cpu
+            row[NZ_MEM] += req.nz_memory
+            row[N_PODS] += 1
+        else:
+            row[R_CPU] -= req.cpu
+            row[R_MEM] -= req.memory
+            row[R_EPH] -= req.ephemeral
+            row[NZ_CPU] -= req.nz_cpu
+            row[NZ_MEM] -= req.nz_memory
+            row[N_PODS] -= 1
+        self._unsynced.add(slot)
+        if req.scalars:
+            self._account_scalars(slot, req, sign)
+
+    def _account_scalars(self, slot: int, req: PodRequest, sign: int) -> None:
         for name, value in req.scalars:
             if name not in self.ext_req:
                 self._ext_column(name)
@@ -436,18 +503,34 @@ class NodeTable:
         """Count ``pod`` against ``node_name`` (default: its binding). Idempotent for the same node."""
         name = node_name or pod.node_name
         uid = pod.uid or pod.key
-        old = self.pod_node.get(uid)
+        pod_node = self.pod_node
+        old = pod_node.get(uid)
         if old is not None:
             if old[0] == name:
                 return
             self.remove_pod(uid)
         req = pod_request(pod.spec)
-        self.pod_node[uid] = (name, req)
-        self.pods_by_node.setdefault(name, {})[uid] = req
+        pod_node[uid] = (name, req)
         slot = self.slot_of.get(name)
-        if slot is not None:
-            self._account(slot, req, 1)
-            self.log.mark(slot)
+        if slot is None:
+            bucket = self.orphans.get(name)
+            if bucket is None:
+                self.orphans[name] = {uid: req}
+            else:
+                bucket[uid] = req
+            return
+        row = self.rows[slot]
+        assert row is not None
+        row[R_CPU] += req.cpu
+        row[R_MEM] += req.memory
+        row[R_EPH] += req.ephemeral
+        row[NZ_CPU] += req.nz_cpu
+        row[NZ_MEM] += req.nz_memory
+        row[N_PODS] += 1
+        self._unsynced.add(slot)
+        if req.scalars:
+            self._account_scalars(slot, req, 1)
+        self.log.mark(slot)
 
     def remove_pod(self, uid: str) -> str | None:
         """Stop counting a pod. Returns the node name it was counted on, or None if unknown."""
@@ -455,13 +538,24 @@ class NodeTable:
         if entry is None:
             return None
         name, req = entry
-        bucket = self.pods_by_node.get(name)
-        if bucket is not None:
-            bucket.pop(uid, None)
-            if not bucket:
-                del self.pods_by_node[name]
         slot = self.slot_of.get(name)
-        if slot is not None:
-            self._account(slot, req, -1)
-            self.log.mark(slot)
+        if slot is None:
+            bucket = self.orphans.get(name)
+            if bucket is not None:
+                bucket.pop(uid, None)
+                if not bucket:
+                    del self.orphans[name]
+            return name
+        row = self.rows[slot]
+        assert row is not None
+        row[R_CPU] -= req.cpu
+        row[R_MEM] -= req.memory
+        row[R_EPH] -= req.ephemeral
+        row[NZ_CPU] -= req.nz_cpu
+        row[NZ_MEM] -= req.nz_memory
+        row[N_PODS] -= 1
+        self._unsynced.add(slot)
+        if req.scalars:
+            self._account_scalars(slot, req, -1)
+        self.log.mark(slot)
         return name

@@ -7,13 +7,17 @@ Semantics follow kube-scheduler 1.35 (``pkg/scheduler/schedule_one.go``, ``frame
 * Filter runs the (non-skipped) filter plugins per node in order and stops at the first failure, so a node has the
   reasons of one plugin. Nodes are searched from a rotating start index and the search stops once
   ``num_feasible_nodes_to_find`` feasible nodes are found (1 when the profile has no score plugin); the index
-  then advances by the number of nodes processed.
+  then advances by the number of nodes processed. Upstream checks nodes in parallel and cancels when a feasible
+  node beyond the wanted count turns up, so "processed" is every node before that one (all nodes when there is no
+  such node); kubesim reproduces that count sequentially.
 * One feasible node is chosen without scoring. Otherwise PreScore (Skip drops the plugin for this pod), Score,
   NormalizeScore, times the weight, summed; the highest total wins, ties broken uniformly at random.
 * Failure message: ``0/N nodes are available: <sorted "count reason" histogram>.`` (``FitError.Error``).
 
 Two implementations of a cycle give the same decision: the reference one calls each plugin per node (and can
-record an explain record); the fast one asks plugins for numpy vectors over the node table.
+record an explain record); the fast one asks plugins for numpy vectors over the node table. For the common case
+(default plugins and arguments, a pod without nodeName/selector/affinity/extended resources) the fast path is
+served by a per-profile composite cache of weighted totals (``composite.py``), with the same decisions.
 """
 
 from __future__ import annotations
@@ -37,8 +41,8 @@ __all__ = [
     "DEFAULT_PLUGINS",
     "Code",
     "ConfigError",
-    "CycleState",
     "Cursor",
+    "CycleState",
     "Handle",
     "Plugin",
     "Profile",
@@ -202,7 +206,9 @@ class Plugin:
     def filter_vector(self, state: CycleState, pod: Pod, table: NodeTable) -> BoolArr | None:
         raise NotImplementedError
 
-    def filter_reasons_vector(self, state: CycleState, pod: Pod, table: NodeTable, failed: I64) -> dict[str, int]:
+    def filter_reasons_vector(
+        self, state: CycleState, pod: Pod, table: NodeTable, failed: I64
+    ) -> dict[str, int]:
         """Reason histogram over the slots in ``failed`` (all of which this plugin rejects)."""
         if self.filter_reason is not None:
             return {self.filter_reason: len(failed)}
@@ -297,7 +303,9 @@ def _import_plugin(path: str) -> type[Plugin]:
     except (ImportError, AttributeError) as err:
         raise ConfigError(f"cannot import scheduler plugin {path!r}: {err}") from err
     if not (isinstance(cls, type) and issubclass(cls, Plugin)):
-        raise ConfigError(f"scheduler plugin {path!r} is not a subclass of simulator.scheduler.framework.Plugin")
+        raise ConfigError(
+            f"scheduler plugin {path!r} is not a subclass of simulator.scheduler.framework.Plugin"
+        )
     return cls
 
 
@@ -315,7 +323,9 @@ def lookup_plugin(name: str) -> type[Plugin]:
     if name in KNOWN_UPSTREAM:
         raise ConfigError(f"scheduler plugin {name!r} is not supported by kubesim yet")
     known = ", ".join(sorted(_registry()))
-    raise ConfigError(f"unknown scheduler plugin {name!r} (known: {known}; custom plugins as 'pkg.module:Class')")
+    raise ConfigError(
+        f"unknown scheduler plugin {name!r} (known: {known}; custom plugins as 'pkg.module:Class')"
+    )
 
 
 # -- profiles -----------------------------------------------------------------------------------------------------
@@ -370,7 +380,9 @@ def num_feasible_nodes_to_find(percentage: int | None, num_all_nodes: int) -> in
     return max(num, MIN_FEASIBLE_NODES_TO_FIND)
 
 
-def fit_error_message(num_all_nodes: int, reasons: Mapping[str, int], prefilter_msg: str = "", post: str = "") -> str:
+def fit_error_message(
+    num_all_nodes: int, reasons: Mapping[str, int], prefilter_msg: str = "", post: str = ""
+) -> str:
     """``FitError.Error``: ``0/N nodes are available: <PreFilter msg | sorted histogram>.[ <PostFilter msg>]``."""
     msg = f"0/{num_all_nodes} nodes are available:"
     if prefilter_msg:
@@ -439,6 +451,10 @@ class Profile:
         )
         self._normalizes = {p.name for p, _ in self.score if type(p).implements("normalize_score")}
         self.events_by_plugin = {n: type(p).events for n, p in self.plugins.items()}
+        from simulator.scheduler.composite import build_composite  # the composite imports the plugins
+
+        #: the composite fast path for common pods, when this profile's plugins allow it (``composite.py``)
+        self.composite = build_composite(self)
 
     # -- queue sort -----------------------------------------------------------------------------------------------
     def sort_key_fn(self) -> Callable[[QueuedPodInfo], Any]:
@@ -472,7 +488,11 @@ class Profile:
             return ScheduleResult(None, code=Code.Error, message=st.message, record=record)
         msg = fit_error_message(n_all, {}, prefilter_msg=st.message)
         return ScheduleResult(
-            None, code=Code.Unschedulable, message=msg, unschedulable_plugins=frozenset({st.plugin}), record=record
+            None,
+            code=Code.Unschedulable,
+            message=msg,
+            unschedulable_plugins=frozenset({st.plugin}),
+            record=record,
         )
 
     def schedule(
@@ -482,9 +502,20 @@ class Profile:
         rng: random.Random,
         cursor: Cursor,
         explain: bool = False,
+        composite: bool = True,
     ) -> ScheduleResult:
-        """Run one scheduling cycle for ``pod`` (no binding). Uses the fast path when possible."""
+        """Run one scheduling cycle for ``pod`` (no binding). Uses the fast paths when possible.
+
+        ``composite=False`` skips the composite cache (the caller already found that it cannot decide).
+        """
         if not explain and self.fast_ok:
+            comp = self.composite
+            if comp is not None and composite:
+                slot = comp.schedule(pod, table, rng, cursor)
+                if slot >= 0:
+                    node = table.nodes[slot]
+                    assert node is not None
+                    return ScheduleResult(node.name, feasible=comp.found, evaluated=comp.processed)
             return self._schedule_fast(pod, table, rng, cursor)
         return self._schedule_reference(pod, table, rng, cursor, explain)
 
@@ -526,7 +557,6 @@ class Profile:
         start = cursor.index
         for i in range(n):
             ni = infos[(start + i) % n]
-            processed += 1
             failed: Status | None = None
             frec: list[dict[str, Any]] = []
             for pl in filters if record is None else self.filter:
@@ -540,12 +570,14 @@ class Profile:
                     fs.plugin = pl.name
                     failed = fs
                     break
+            if failed is None and len(feasible) >= k:
+                # the search is cancelled by one feasible node too many; it is neither kept nor counted
+                break
+            processed += 1
             if record is not None:
                 nodes_rec[ni.name] = {"feasible": failed is None, "filters": frec, "scores": [], "total": 0}
             if failed is None:
                 feasible.append(ni)
-                if len(feasible) >= k:
-                    break
             else:
                 if failed.code == Code.Error:
                     return ScheduleResult(None, code=Code.Error, message=failed.message, record=record)
@@ -610,14 +642,22 @@ class Profile:
                 totals[i] += s * weight
                 if rec is not None:
                     rec[nodes[i].name]["scores"].append(
-                        {"plugin": pl.name, "raw": raw[i], "normalized": s, "weight": weight, "weighted": s * weight}
+                        {
+                            "plugin": pl.name,
+                            "raw": raw[i],
+                            "normalized": s,
+                            "weight": weight,
+                            "weighted": s * weight,
+                        }
                     )
         if rec is not None:
             for i, ni in enumerate(nodes):
                 rec[ni.name]["total"] = totals[i]
         return totals
 
-    def _schedule_fast(self, pod: Pod, table: NodeTable, rng: random.Random, cursor: Cursor) -> ScheduleResult:
+    def _schedule_fast(
+        self, pod: Pod, table: NodeTable, rng: random.Random, cursor: Cursor
+    ) -> ScheduleResult:
         n = len(table)
         if n == 0:
             return ScheduleResult(None, code=Code.Unschedulable, message=NO_NODES_AVAILABLE)
@@ -657,8 +697,9 @@ class Profile:
                 if j:
                     idx = np.concatenate((idx[j:], idx[:j]))
             if found > k:
+                # nodes up to (not including) the feasible node one too many, as the cancelled parallel search
                 cand = idx[:k]
-                processed = (int(cand[-1]) - start) % n + 1
+                processed = (int(idx[k]) - start) % n
                 found = k
             else:
                 cand = idx
@@ -806,7 +847,9 @@ def _build_profile(
                     override.append(ref.name)
                 continue
             if ref.name in from_multi:
-                raise ConfigError(f"profile {sp.scheduler_name!r}: plugin {ref.name!r} already registered as {point}")
+                raise ConfigError(
+                    f"profile {sp.scheduler_name!r}: plugin {ref.name!r} already registered as {point}"
+                )
             from_multi.append(ref.name)
         ordered = override + from_multi + [n for n in specific if n not in override]
         points[point] = _dedupe(ordered, point, sp.scheduler_name)
@@ -816,7 +859,9 @@ def _build_profile(
             continue
         weight = ref.weight or 0
         if weight < 0:
-            raise ConfigError(f"profile {sp.scheduler_name!r}: score plugin {ref.name!r} has negative weight {weight}")
+            raise ConfigError(
+                f"profile {sp.scheduler_name!r}: score plugin {ref.name!r} has negative weight {weight}"
+            )
         weights[ref.name] = weight or 1
     if len(points.get("queueSort", [])) != 1:
         raise ConfigError(f"profile {sp.scheduler_name!r}: exactly one queueSort plugin must be enabled")
@@ -882,7 +927,9 @@ def build_profiles(config: KubeSchedulerConfiguration | None, handle: Handle) ->
     for sp in cfg.profiles:
         if sp.scheduler_name in profiles:
             raise ConfigError(f"duplicate profile schedulerName {sp.scheduler_name!r}")
-        profiles[sp.scheduler_name] = _build_profile(sp, cfg.percentage_of_nodes_to_score, handle, default_refs)
+        profiles[sp.scheduler_name] = _build_profile(
+            sp, cfg.percentage_of_nodes_to_score, handle, default_refs
+        )
     sorts = {tuple(p.points.get("queueSort", [])) for p in profiles.values()}
     if len(sorts) > 1:
         raise ConfigError("all profiles must use the same queueSort plugin")

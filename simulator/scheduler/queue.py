@@ -105,7 +105,12 @@ class SchedulingQueue:
             return
         p = QueuedPodInfo(pod, self.engine.now, next(self._counter))
         self.infos[uid] = p
-        self._push_active(p)
+        # _push_active, inlined
+        p.where = "active"
+        self._active += 1
+        heapq.heappush(self._heap, (self.key_fn(p), next(self._counter), p))
+        if self.on_active is not None:
+            self.on_active()
 
     def delete(self, uid: str) -> None:
         p = self.infos.pop(uid, None)
@@ -206,6 +211,8 @@ class SchedulingQueue:
     # -- cluster events -------------------------------------------------------------------------------------------
     def move_all(self, event: str) -> int:
         """``MoveAllToActiveOrBackoffQueue`` for pods that ``event`` may help. Returns how many moved."""
+        if not self._unsched:
+            return 0
         moved = 0
         for key in list(self._unsched):
             events = self._group_events[key]
@@ -223,7 +230,9 @@ class SchedulingQueue:
             return
         now = self.engine.now
         ticks = math.floor((now - self.start) / FLUSH_UNSCHEDULABLE_INTERVAL) + 1
-        self._flush_handle = self.engine.call_at(self.start + ticks * FLUSH_UNSCHEDULABLE_INTERVAL, self._flush)
+        self._flush_handle = self.engine.call_at(
+            self.start + ticks * FLUSH_UNSCHEDULABLE_INTERVAL, self._flush
+        )
 
     def _flush(self) -> None:
         """``flushUnschedulablePodsLeftover``."""

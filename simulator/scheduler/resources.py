@@ -44,7 +44,13 @@ class PodRequest:
     __slots__ = ("cpu", "ephemeral", "memory", "nz_cpu", "nz_memory", "scalars", "signature")
 
     def __init__(
-        self, cpu: int, memory: int, ephemeral: int, nz_cpu: int, nz_memory: int, scalars: tuple[tuple[str, int], ...]
+        self,
+        cpu: int,
+        memory: int,
+        ephemeral: int,
+        nz_cpu: int,
+        nz_memory: int,
+        scalars: tuple[tuple[str, int], ...],
     ) -> None:
         self.cpu = cpu
         self.memory = memory
@@ -136,7 +142,12 @@ def pod_request(spec: PodSpec) -> PodRequest:
     nz = _aggregate(spec, True)
     scalars = tuple(sorted((k, v) for k, v in real.items() if k not in _CORE))
     req = PodRequest(
-        real.get(CPU, 0), real.get(MEMORY, 0), real.get(EPHEMERAL, 0), nz.get(CPU, 0), nz.get(MEMORY, 0), scalars
+        real.get(CPU, 0),
+        real.get(MEMORY, 0),
+        real.get(EPHEMERAL, 0),
+        nz.get(CPU, 0),
+        nz.get(MEMORY, 0),
+        scalars,
     )
     if len(_CACHE) >= _CACHE_LIMIT:
         _CACHE.clear()

@@ -16,11 +16,23 @@ from models.schedconfig import KubeSchedulerConfiguration
 from simulator.defaults import KubeDefaults
 from simulator.engine import Engine
 from simulator.scheduler.cache import NodeTable
-from simulator.scheduler.framework import Code, CycleState, Cursor, Handle, Profile, QueuedPodInfo, build_profiles
+from simulator.scheduler.framework import (
+    Code,
+    Cursor,
+    CycleState,
+    Handle,
+    Profile,
+    QueuedPodInfo,
+    build_profiles,
+)
+from simulator.scheduler.plugins.default_binder import DefaultBinder
 from simulator.scheduler.queue import SchedulingQueue
 from simulator.store import DELETED, Store
 
 __all__ = ["Scheduler"]
+
+_TERMINAL = frozenset(("Succeeded", "Failed"))
+_SHARED_STATE = CycleState()
 
 ExplainCallback = Callable[[dict[str, Any]], None]
 
@@ -59,7 +71,9 @@ class Scheduler:
         events: dict[str, frozenset[str]] = {}
         for prof in self.profiles.values():
             events.update(prof.events_by_plugin)
-        initial = config.pod_initial_backoff_seconds if config is not None else defaults.pod_initial_backoff_seconds
+        initial = (
+            config.pod_initial_backoff_seconds if config is not None else defaults.pod_initial_backoff_seconds
+        )
         maximum = config.pod_max_backoff_seconds if config is not None else defaults.pod_max_backoff_seconds
         self.queue = SchedulingQueue(
             engine,
@@ -79,6 +93,11 @@ class Scheduler:
         self.scheduled = 0
         self.failed = 0
         self._pending = False
+        self._queued = self.queue.infos  # the queue's pods by uid (for the watch handlers' quick checks)
+        self._counted = self.table.pod_node  # pods counted on a node, by uid
+        self._plain_binders = {
+            prof for prof in self.profiles.values() if all(type(b) is DefaultBinder for b in prof.bind)
+        }
         store.watch("Node", self._on_node)
         store.watch("Pod", self._on_pod)
         for node in store.list("Node"):
@@ -98,27 +117,38 @@ class Scheduler:
 
     def _on_pod(self, event: str, pod: Pod) -> None:
         uid = pod.uid or pod.key
-        table = self.table
+        node_name = pod.node_name
+        if node_name and event != DELETED:
+            # a bound pod changed: most often already counted on that node (Running, Ready, ...): nothing to do
+            if uid in self._queued:
+                self.queue.delete(uid)
+            if pod.phase in _TERMINAL:
+                if self.table.remove_pod(uid) is not None:
+                    self.queue.move_all("PodDelete")
+                return
+            entry = self._counted.get(uid)
+            if entry is None or entry[0] != node_name:
+                self.table.add_pod(pod)
+            return
         if event == DELETED:
-            self.queue.delete(uid)
-            if table.remove_pod(uid) is not None:
+            if uid in self._queued:
+                self.queue.delete(uid)
+            if uid in self._counted and self.table.remove_pod(uid) is not None:
                 self.queue.move_all("PodDelete")
             return
-        if pod.node_name:
-            if uid in self.queue:
-                self.queue.delete(uid)
-            if pod.is_terminal:
-                if table.remove_pod(uid) is not None:
-                    self.queue.move_all("PodDelete")
-            else:
-                table.add_pod(pod)
-            return
-        if table.has_pod(uid):  # unbound again (not something Kubernetes does, but keep the books right)
-            table.remove_pod(uid)
+        if uid in self._counted:  # unbound again (not something Kubernetes does, but keep the books right)
+            self.table.remove_pod(uid)
             self.queue.move_all("PodDelete")
-        if self._eligible(pod):
+        # _eligible, inlined (the pod is not bound)
+        spec = pod.spec
+        if (
+            pod.deletion_timestamp is None
+            and pod.phase not in _TERMINAL
+            and not spec.scheduling_gates
+            and spec.scheduler_name in self.profiles
+        ):
             self.queue.add(pod)
-        elif uid in self.queue:
+        elif uid in self._queued:
             self.queue.delete(uid)
 
     def _on_node(self, event: str, node: Node) -> None:
@@ -134,16 +164,18 @@ class Scheduler:
 
     # -- cycles ---------------------------------------------------------------------------------------------------
     def _kick(self) -> None:
-        if not self._pending and self.queue.active_count:
+        if not self._pending and self.queue._active:
             self._pending = True
-            self.engine.call_soon(self._cycle)
+            engine = self.engine
+            engine.call_at(engine.now, self._cycle)  # call_soon
 
     def _cycle(self) -> None:
         self._pending = False
         p = self.queue.pop()
         if p is not None:
             self._schedule_one(p)
-        self._kick()
+        if self.queue._active:
+            self._kick()
 
     def _schedule_one(self, p: QueuedPodInfo) -> None:
         pod = p.pod
@@ -152,7 +184,15 @@ class Scheduler:
             self.queue.done(p)
             return
         self.attempts += 1
-        res = profile.schedule(pod, self.table, self.rng, self.cursor, explain=self.explain)
+        comp = profile.composite
+        if comp is not None and not self.explain:
+            slot = comp.schedule(pod, self.table, self.rng, self.cursor)
+            if slot >= 0:
+                node = self.table.nodes[slot]
+                assert node is not None
+                self._bind(p, profile, node.name)
+                return
+        res = profile.schedule(pod, self.table, self.rng, self.cursor, explain=self.explain, composite=False)
         if res.record is not None:
             self.explain_records.append(res.record)
             if self.explain_callback is not None:
@@ -162,9 +202,14 @@ class Scheduler:
             self.queue.add_unschedulable(p, res.unschedulable_plugins, error=res.code == Code.Error)
             self.store.event(pod, "FailedScheduling", res.message, "Warning")
             return
-        node = res.node
+        self._bind(p, profile, res.node)
+
+    def _bind(self, p: QueuedPodInfo, profile: Profile, node: str) -> None:
+        """Assume ``p`` on ``node`` and run the Bind plugins."""
+        pod = p.pod
         self.table.add_pod(pod, node)  # assume
-        state = CycleState()
+        # DefaultBinder ignores the cycle state, so it shares one
+        state = _SHARED_STATE if profile in self._plain_binders else CycleState()
         for binder in profile.bind:
             st = binder.bind(state, pod, node)
             if st is None or st.code == Code.Success:
@@ -174,7 +219,9 @@ class Scheduler:
             self.table.remove_pod(p.uid)  # forget
             self.failed += 1
             self.queue.add_unschedulable(p, (), error=True)
-            self.store.event(pod, "FailedScheduling", f"running Bind plugin {binder.name!r}: {st.message}", "Warning")
+            self.store.event(
+                pod, "FailedScheduling", f"running Bind plugin {binder.name!r}: {st.message}", "Warning"
+            )
             return
         self.scheduled += 1
         self.queue.done(p)

@@ -28,7 +28,9 @@ def make_node(
     extra: Mapping[str, int] | None = None,
 ) -> Node:
     alloc = {"cpu": cpu, "memory": memory, "pods": pods, **(extra or {})}
-    return Node(name=name, labels=dict(labels or {}), allocatable=alloc, taints=taints, unschedulable=unschedulable)
+    return Node(
+        name=name, labels=dict(labels or {}), allocatable=alloc, taints=taints, unschedulable=unschedulable
+    )
 
 
 def make_pod(name: str, requests: Mapping[str, int] | None = None, **spec: Any) -> Pod:
@@ -44,7 +46,9 @@ class Cluster:
         self.kwargs = kwargs
         self._scheduler: Scheduler | None = None
         self.events: list[tuple[str, str, str]] = []
-        self.store.watch_events(lambda t, typ, obj, reason, msg, kind: self.events.append((obj.name, reason, msg)))
+        self.store.watch_events(
+            lambda t, typ, obj, reason, msg, kind: self.events.append((obj.name, reason, msg))
+        )
 
     @property
     def scheduler(self) -> Scheduler:

@@ -47,10 +47,17 @@ def info(t, name):  # type: ignore[no-untyped-def]
 
 def test_go_arithmetic() -> None:
     assert go_div(-7, 2) == -3 and go_div(7, -2) == -3 and go_div(7, 2) == 3
-    assert go_round(2.5) == 3 and go_round(-2.5) == -3 and go_round(62.5) == 63 and go_round(0.49999999999999994) == 0
+    assert (
+        go_round(2.5) == 3
+        and go_round(-2.5) == -3
+        and go_round(62.5) == 63
+        and go_round(0.49999999999999994) == 0
+    )
 
 
-@pytest.mark.parametrize(("n", "want"), [(50, 50), (99, 99), (100, 100), (1000, 420), (5000, 500), (10000, 500)])
+@pytest.mark.parametrize(
+    ("n", "want"), [(50, 50), (99, 99), (100, 100), (1000, 420), (5000, 500), (10000, 500)]
+)
 def test_num_feasible_nodes_adaptive(n: int, want: int) -> None:
     assert num_feasible_nodes_to_find(None, n) == want
     assert num_feasible_nodes_to_find(0, n) == want
@@ -64,7 +71,11 @@ def test_num_feasible_nodes_explicit_percentage() -> None:
 
 def test_nonzero_requests_per_container() -> None:
     spec = PodSpec(
-        containers=(Container("a", requests={"cpu": 0}), Container("b", requests={"memory": GI}), Container("c")),
+        containers=(
+            Container("a", requests={"cpu": 0}),
+            Container("b", requests={"memory": GI}),
+            Container("c"),
+        ),
         init_containers=(Container("i", requests={"cpu": 50}),),
         overhead={"cpu": 10},
     )
@@ -102,11 +113,15 @@ def test_requested_to_capacity_ratio_rounds_half_away() -> None:
     args = {
         "scoringStrategy": {
             "type": "RequestedToCapacityRatio",
-            "requestedToCapacityRatio": {"shape": [{"utilization": 0, "score": 0}, {"utilization": 100, "score": 10}]},
+            "requestedToCapacityRatio": {
+                "shape": [{"utilization": 0, "score": 0}, {"utilization": 100, "score": 10}]
+            },
         }
     }
     fit = NodeResourcesFit(args)
-    assert fit.score(CycleState(), make_pod("p", {"cpu": 3000, "memory": 5000}), info(t, "n")) == 63  # round(62.5)
+    assert (
+        fit.score(CycleState(), make_pod("p", {"cpu": 3000, "memory": 5000}), info(t, "n")) == 63
+    )  # round(62.5)
 
 
 def test_broken_linear_truncates_toward_zero() -> None:
@@ -156,8 +171,16 @@ def test_fit_extended_and_ignored_resources() -> None:
 @pytest.mark.parametrize(
     ("toleration", "taint", "tolerated"),
     [
-        (Toleration(key="k", operator="Equal", value="v", effect="NoSchedule"), Taint("k", "NoSchedule", "v"), True),
-        (Toleration(key="k", operator="Equal", value="x", effect="NoSchedule"), Taint("k", "NoSchedule", "v"), False),
+        (
+            Toleration(key="k", operator="Equal", value="v", effect="NoSchedule"),
+            Taint("k", "NoSchedule", "v"),
+            True,
+        ),
+        (
+            Toleration(key="k", operator="Equal", value="x", effect="NoSchedule"),
+            Taint("k", "NoSchedule", "v"),
+            False,
+        ),
         (Toleration(key="k", operator="Exists"), Taint("k", "NoExecute", "v"), True),
         (Toleration(operator="Exists"), Taint("any", "NoSchedule"), True),
         (Toleration(key="k", operator="Exists", effect="NoExecute"), Taint("k", "NoSchedule"), False),
@@ -169,7 +192,9 @@ def test_taint_toleration_filter(toleration: Toleration, taint: Taint, tolerated
     st = TaintToleration().filter(CycleState(), make_pod("p", tolerations=(toleration,)), info(t, "n"))
     assert st.is_success == tolerated
     if not tolerated:
-        assert st.code == Code.UnschedulableAndUnresolvable and st.reasons == ("node(s) had untolerated taint(s)",)
+        assert st.code == Code.UnschedulableAndUnresolvable and st.reasons == (
+            "node(s) had untolerated taint(s)",
+        )
 
 
 def test_taint_toleration_prefer_no_schedule_score() -> None:
@@ -199,7 +224,9 @@ def test_node_unschedulable_and_node_name() -> None:
     assert pl.filter(CycleState(), make_pod("p", tolerations=(tol,)), info(t, "a")).is_success
     nn = NodeName()
     pod = make_pod("p", node_name="b")
-    assert nn.filter(CycleState(), pod, info(t, "a")).reasons == ("node(s) didn't match the requested node name",)
+    assert nn.filter(CycleState(), pod, info(t, "a")).reasons == (
+        "node(s) didn't match the requested node name",
+    )
     assert nn.filter(CycleState(), pod, info(t, "b")).is_success
 
 
@@ -248,7 +275,9 @@ def test_node_affinity_selector_preferred_and_added() -> None:
         {
             "addedAffinity": {
                 "requiredDuringSchedulingIgnoredDuringExecution": {
-                    "nodeSelectorTerms": [{"matchExpressions": [{"key": "disk", "operator": "In", "values": ["hdd"]}]}]
+                    "nodeSelectorTerms": [
+                        {"matchExpressions": [{"key": "disk", "operator": "In", "values": ["hdd"]}]}
+                    ]
                 }
             }
         }

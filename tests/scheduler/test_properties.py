@@ -94,12 +94,16 @@ def pod_objects(pods: list[dict[str, Any]]) -> list[Any]:
             kwargs["node_selector"] = {"disk": p["selector"]}
         if p["preferred"]:
             term = NodeSelectorTerm((NodeSelectorRequirement("disk", "In", (p["preferred"],)),))
-            kwargs["affinity"] = Affinity(node_affinity=NodeAffinity(preferred=(PreferredSchedulingTerm(10, term),)))
+            kwargs["affinity"] = Affinity(
+                node_affinity=NodeAffinity(preferred=(PreferredSchedulingTerm(10, term),))
+            )
         out.append(make_pod(f"p{i}", req, **kwargs))
     return out
 
 
-def simulate(nodes: list[dict[str, Any]], pods: list[dict[str, Any]], seed: int, **kwargs: Any) -> tuple[Cluster, list[Any]]:
+def simulate(
+    nodes: list[dict[str, Any]], pods: list[dict[str, Any]], seed: int, **kwargs: Any
+) -> tuple[Cluster, list[Any]]:
     """Add pods one by one; delete the flagged ones a little later (exercises incremental cache updates)."""
     c = build(nodes, pods, seed, **kwargs)
     objs = pod_objects(pods)
@@ -121,7 +125,9 @@ SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[Heal
 
 @SETTINGS
 @given(nodes=nodes_st, pods=pods_st, seed=st.integers(0, 2**16))
-def test_fast_path_equals_reference(nodes: list[dict[str, Any]], pods: list[dict[str, Any]], seed: int) -> None:
+def test_fast_path_equals_reference(
+    nodes: list[dict[str, Any]], pods: list[dict[str, Any]], seed: int
+) -> None:
     fast, _ = simulate(nodes, pods, seed)
     ref, _ = simulate(nodes, pods, seed, explain=True)
     assert decisions(fast) == decisions(ref)

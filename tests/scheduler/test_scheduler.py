@@ -30,7 +30,13 @@ def test_failed_scheduling_message(cluster: Cluster) -> None:
     cluster.add(make_pod("p", {"cpu": 2000}))
     cluster.run(until=1)
     failed = [e for e in cluster.events if e[1] == "FailedScheduling"]
-    assert failed == [("p", "FailedScheduling", "0/5 nodes are available: 2 Insufficient cpu, 3 node(s) had untolerated taint(s).")]
+    assert failed == [
+        (
+            "p",
+            "FailedScheduling",
+            "0/5 nodes are available: 2 Insufficient cpu, 3 node(s) had untolerated taint(s).",
+        )
+    ]
 
 
 def test_no_nodes_message(cluster: Cluster) -> None:
@@ -121,8 +127,9 @@ def test_explain_records() -> None:
     assert rec["pod"] == "default/p" and rec["profile"] == "default-scheduler" and rec["victims"] == []
     assert rec["selected"] == "b"
     assert rec["nodes"]["u"]["feasible"] is False
+    reason = "node(s) were unschedulable"
     assert rec["nodes"]["u"]["filters"][-1] == {
-        "plugin": "NodeUnschedulable", "code": "UnschedulableAndUnresolvable", "reasons": ["node(s) were unschedulable"],
+        "plugin": "NodeUnschedulable", "code": "UnschedulableAndUnresolvable", "reasons": [reason],
     }  # fmt: skip
     for name in "ab":
         node = rec["nodes"][name]
@@ -158,7 +165,9 @@ def test_default_profile_weights() -> None:
 
 def test_config_enable_disable_weights() -> None:
     cfg = _profile(
-        score=PluginSet(enabled=(PluginRef("NodeResourcesFit", 5),), disabled=(PluginRef("TaintToleration"),)),
+        score=PluginSet(
+            enabled=(PluginRef("NodeResourcesFit", 5),), disabled=(PluginRef("TaintToleration"),)
+        ),
         filter=PluginSet(disabled=(PluginRef("*"),), enabled=(PluginRef("NodeResourcesFit"),)),
     )
     prof = build_profiles(cfg, Handle())["default-scheduler"]
@@ -178,7 +187,9 @@ def test_config_enable_disable_weights() -> None:
         _profile(multiPoint=PluginSet(disabled=(PluginRef("*"),))),  # no queueSort, no binder
         KubeSchedulerConfiguration(
             name="c",
-            profiles=(SchedulerProfile(plugin_config={"NodeResourcesFit": {"scoringStrategy": {"type": "Bogus"}}}),),
+            profiles=(
+                SchedulerProfile(plugin_config={"NodeResourcesFit": {"scoringStrategy": {"type": "Bogus"}}}),
+            ),
         ),
         KubeSchedulerConfiguration(
             name="c", profiles=(SchedulerProfile(plugin_config={"NodeResourcesFit": {"unknownField": 1}}),)

@@ -63,7 +63,11 @@ class NodeResourcesBalancedAllocation(Plugin):
         if unknown:
             raise ConfigError(f"NodeResourcesBalancedAllocation args: unknown field(s) {sorted(unknown)}")
         self.resources = parse_resources(self.args.get("resources"), "NodeResourcesBalancedAllocation")
-        cols = {CPU: ("alloc_cpu", "req_cpu"), MEMORY: ("alloc_mem", "req_mem"), EPHEMERAL: ("alloc_eph", "req_eph")}
+        cols = {
+            CPU: ("alloc_cpu", "req_cpu"),
+            MEMORY: ("alloc_mem", "req_mem"),
+            EPHEMERAL: ("alloc_eph", "req_eph"),
+        }
         self._core_cols: tuple[tuple[str, str], ...] | None = None
         if all(name in cols for name, _ in self.resources):
             self._core_cols = tuple(cols[name] for name, _ in self.resources)
@@ -165,4 +169,5 @@ class NodeResourcesBalancedAllocation(Plugin):
     def score_vector(self, state: CycleState, pod: Pod, table: NodeTable, slots: Any) -> I64:
         reqs = state.data.get(_STATE) or self._pod_requests(pod)
         arr = self._scores.get(table, reqs, lambda t: self._full(t, reqs), lambda t, s: self._one(t, s, reqs))
-        return arr[slots]
+        out: I64 = arr[slots]
+        return out

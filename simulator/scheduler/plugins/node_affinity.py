@@ -54,7 +54,11 @@ def _requirements(raw: Any, where: str) -> tuple[NodeSelectorRequirement, ...]:
     for r in raw or ():
         if not isinstance(r, Mapping) or r.get("operator") not in _OPERATORS or "key" not in r:
             raise ConfigError(f"{where}: bad node selector requirement {r!r}")
-        out.append(NodeSelectorRequirement(str(r["key"]), str(r["operator"]), tuple(str(v) for v in r.get("values", ()))))
+        out.append(
+            NodeSelectorRequirement(
+                str(r["key"]), str(r["operator"]), tuple(str(v) for v in r.get("values", ()))
+            )
+        )
     return tuple(out)
 
 
@@ -76,7 +80,10 @@ def parse_node_affinity(raw: Any) -> NodeAffinitySpec:
     where = "NodeAffinity addedAffinity"
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{where} must be a mapping")
-    unknown = set(raw) - {"requiredDuringSchedulingIgnoredDuringExecution", "preferredDuringSchedulingIgnoredDuringExecution"}
+    unknown = set(raw) - {
+        "requiredDuringSchedulingIgnoredDuringExecution",
+        "preferredDuringSchedulingIgnoredDuringExecution",
+    }
     if unknown:
         raise ConfigError(f"{where}: unknown field(s) {sorted(unknown)}")
     required = None
@@ -84,7 +91,9 @@ def parse_node_affinity(raw: Any) -> NodeAffinitySpec:
     if req is not None:
         terms = req.get("nodeSelectorTerms", ()) if isinstance(req, Mapping) else None
         if terms is None:
-            raise ConfigError(f"{where}: requiredDuringSchedulingIgnoredDuringExecution needs nodeSelectorTerms")
+            raise ConfigError(
+                f"{where}: requiredDuringSchedulingIgnoredDuringExecution needs nodeSelectorTerms"
+            )
         required = NodeSelector(tuple(_term(t, where) for t in terms))
     preferred = []
     for p in raw.get("preferredDuringSchedulingIgnoredDuringExecution") or ():
@@ -123,7 +132,9 @@ class NodeAffinity(Plugin):
             raise ConfigError(f"NodeAffinity args: unknown field(s) {sorted(unknown)}")
         added = parse_node_affinity(self.args["addedAffinity"]) if self.args.get("addedAffinity") else None
         self.added_required: NodeSelector | None = added.required if added is not None else None
-        self.added_preferred: tuple[PreferredSchedulingTerm, ...] = added.preferred if added is not None else ()
+        self.added_preferred: tuple[PreferredSchedulingTerm, ...] = (
+            added.preferred if added is not None else ()
+        )
         self._masks = SlotCache(node_only=True, limit=256)
         self._scores = SlotCache(node_only=True, limit=256)
 
@@ -197,7 +208,8 @@ class NodeAffinity(Plugin):
         def full(t: NodeTable) -> I64:
             return np.fromiter((one(t, s) for s in range(t.capacity)), dtype=np.int64, count=t.capacity)
 
-        return self._scores.get(table, terms, full, one)[slots]
+        out: I64 = self._scores.get(table, terms, full, one)[slots]
+        return out
 
     def normalize_vector(self, state: CycleState, pod: Pod, scores: I64) -> I64:
         return default_normalize_vector(scores, reverse=False)

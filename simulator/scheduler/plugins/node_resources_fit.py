@@ -25,7 +25,15 @@ from simulator.scheduler._util import MAX_NODE_SCORE, go_div, go_round
 from simulator.scheduler.cache import NodeInfo, NodeTable
 from simulator.scheduler.framework import Code, ConfigError, CycleState, Handle, Plugin, Status
 from simulator.scheduler.plugins._common import SlotCache
-from simulator.scheduler.resources import CPU, EPHEMERAL, MEMORY, PODS, PodRequest, is_extended_resource, pod_request
+from simulator.scheduler.resources import (
+    CPU,
+    EPHEMERAL,
+    MEMORY,
+    PODS,
+    PodRequest,
+    is_extended_resource,
+    pod_request,
+)
 
 __all__ = ["NodeResourcesFit", "parse_resources"]
 
@@ -118,18 +126,26 @@ class NodeResourcesFit(Plugin):
             rtcr = strategy.get("requestedToCapacityRatio") or {}
             points = rtcr.get("shape") if isinstance(rtcr, Mapping) else None
             if not points:
-                raise ConfigError("NodeResourcesFit RequestedToCapacityRatio needs requestedToCapacityRatio.shape")
+                raise ConfigError(
+                    "NodeResourcesFit RequestedToCapacityRatio needs requestedToCapacityRatio.shape"
+                )
             shape: list[tuple[int, int]] = []
             for pt in points:
                 u, s = (pt.get("utilization"), pt.get("score")) if isinstance(pt, Mapping) else (None, None)
                 if not isinstance(u, int) or not isinstance(s, int) or not 0 <= u <= 100 or not 0 <= s <= 10:
-                    raise ConfigError(f"NodeResourcesFit shape point {pt!r}: utilization in [0,100], score in [0,10]")
+                    raise ConfigError(
+                        f"NodeResourcesFit shape point {pt!r}: utilization in [0,100], score in [0,10]"
+                    )
                 if shape and u <= shape[-1][0]:
                     raise ConfigError("NodeResourcesFit shape utilization values must be strictly increasing")
                 shape.append((u, s * (MAX_NODE_SCORE // MAX_CUSTOM_PRIORITY_SCORE)))
             self.shape = tuple(shape)
             self._rtcr_table = np.array([broken_linear(self.shape, p) for p in range(101)], dtype=np.int64)
-        cols = {CPU: ("alloc_cpu", "nz_cpu"), MEMORY: ("alloc_mem", "nz_mem"), EPHEMERAL: ("alloc_eph", "req_eph")}
+        cols = {
+            CPU: ("alloc_cpu", "nz_cpu"),
+            MEMORY: ("alloc_mem", "nz_mem"),
+            EPHEMERAL: ("alloc_eph", "req_eph"),
+        }
         self._core_cols: tuple[tuple[str, str, int], ...] | None = None
         if all(name in cols for name, _ in self.resources):
             self._core_cols = tuple((*cols[name], weight) for name, weight in self.resources)
@@ -211,7 +227,9 @@ class NodeResourcesFit(Plugin):
 
         return self._fits.get(table, key, full, one)
 
-    def filter_reasons_vector(self, state: CycleState, pod: Pod, table: NodeTable, failed: I64) -> dict[str, int]:
+    def filter_reasons_vector(
+        self, state: CycleState, pod: Pod, table: NodeTable, failed: I64
+    ) -> dict[str, int]:
         req = self._request(state, pod)
         t = table
         counts: dict[str, int] = {}
@@ -341,6 +359,10 @@ class NodeResourcesFit(Plugin):
     def score_vector(self, state: CycleState, pod: Pod, table: NodeTable, slots: Any) -> I64:
         pod_reqs = self._pod_requests(self._request(state, pod))
         arr = self._scores.get(
-            table, pod_reqs, lambda t: self._score_full(t, pod_reqs), lambda t, s: self._score_one(t, s, pod_reqs)
+            table,
+            pod_reqs,
+            lambda t: self._score_full(t, pod_reqs),
+            lambda t, s: self._score_one(t, s, pod_reqs),
         )
-        return arr[slots]
+        out: I64 = arr[slots]
+        return out

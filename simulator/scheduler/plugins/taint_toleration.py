@@ -54,7 +54,9 @@ def prefer_tolerations(tolerations: Sequence[Toleration]) -> tuple[Toleration, .
 
 def count_untolerated_prefer(taints: Sequence[Taint], tolerations: Sequence[Toleration]) -> int:
     return sum(
-        1 for taint in taints if taint.effect == "PreferNoSchedule" and not any(t.tolerates(taint) for t in tolerations)
+        1
+        for taint in taints
+        if taint.effect == "PreferNoSchedule" and not any(t.tolerates(taint) for t in tolerations)
     )
 
 
@@ -108,7 +110,8 @@ class TaintToleration(Plugin):
             return np.fromiter((count(n) for n in t.nodes), dtype=np.int64, count=t.capacity)
 
         arr = self._counts.get(table, tols, full, lambda t, s: count(t.nodes[s]))
-        return arr[slots]
+        out: I64 = arr[slots]
+        return out
 
     def normalize_vector(self, state: CycleState, pod: Pod, scores: I64) -> I64:
         if scores.ndim == 0:
