@@ -66,6 +66,8 @@ class Store:
         self.log = log if log is not None else EventLog()
         self._objects: dict[str, dict[str, KObject]] = defaultdict(dict)
         self._watchers: dict[str, list[WatchHandler]] = defaultdict(list)
+        self._owned_pod_watchers: dict[str, list[WatchHandler]] = defaultdict(list)
+        self._pod_owner_kind: dict[str, str] = {}
         self._admission: dict[str, list[Callable[[Any], None]]] = defaultdict(list)
         self._event_watchers: list[EventHandler] = []
         self._rv = 0
@@ -146,9 +148,20 @@ class Store:
             yield from list(bucket.values())
 
     # -- watches ------------------------------------------------------------------------------------------------
-    def watch(self, kind: str, handler: WatchHandler) -> None:
-        """Call ``handler(event_type, obj)`` after every ADDED/MODIFIED/DELETED of ``kind``."""
-        self._watchers[kind].append(handler)
+    def watch(self, kind: str, handler: WatchHandler, *, owner_kinds: tuple[str, ...] = ()) -> None:
+        """Call ``handler(event_type, obj)`` after every ADDED/MODIFIED/DELETED of ``kind``.
+
+        With ``owner_kinds`` (Pods only), only for pods whose controller ownerReference is of one of those kinds:
+        a workload controller then costs nothing on the writes of other workloads' pods. Such handlers run after
+        the unfiltered ones, in registration order.
+        """
+        if owner_kinds:
+            if kind != "Pod":
+                raise ValueError("owner_kinds filters apply to Pod watches only")
+            for owner_kind in owner_kinds:
+                self._owned_pod_watchers[owner_kind].append(handler)
+        else:
+            self._watchers[kind].append(handler)
 
     def admit(self, kind: str, plugin: Callable[[Any], None]) -> None:
         """Run ``plugin(obj)`` on every new object of ``kind`` before it is stored; it may mutate or raise."""
@@ -198,6 +211,11 @@ class Store:
             log.count += 1
         for handler in self._watchers[kind]:
             handler(ADDED, obj)
+        if kind == "Pod":
+            owner_kind = self._pod_owner_kind.get(obj.uid)
+            if owner_kind is not None:
+                for handler in self._owned_pod_watchers.get(owner_kind, ()):
+                    handler(ADDED, obj)
         return obj
 
     def update(self, obj: KObject) -> None:
@@ -219,8 +237,14 @@ class Store:
             self._record(MODIFIED, obj)
         else:
             log.count += 1
-        for handler in self._watchers[obj.KIND]:
+        kind = obj.KIND
+        for handler in self._watchers[kind]:
             handler(MODIFIED, obj)
+        if kind == "Pod":
+            owner_kind = self._pod_owner_kind.get(obj.uid)
+            if owner_kind is not None:
+                for handler in self._owned_pod_watchers.get(owner_kind, ()):
+                    handler(MODIFIED, obj)
 
     def delete(self, obj: KObject) -> None:
         """Remove ``obj`` for good (the final delete, after any graceful termination); logs DELETED."""
@@ -237,8 +261,14 @@ class Store:
             self._record(DELETED, obj)
         else:
             log.count += 1
-        for handler in self._watchers[obj.KIND]:
+        kind = obj.KIND
+        for handler in self._watchers[kind]:
             handler(DELETED, obj)
+        if kind == "Pod":
+            owner_kind = self._pod_owner_kind.pop(obj.uid, None)
+            if owner_kind is not None:
+                for handler in self._owned_pod_watchers.get(owner_kind, ()):
+                    handler(DELETED, obj)
 
     def event(self, involved: KObject, reason: str, message: str, event_type: str = "Normal") -> None:
         """Record a Kubernetes Event about ``involved`` (``Scheduled``, ``Killing``, ``NodeNotReady``, ...)."""
@@ -299,6 +329,8 @@ class Store:
             self._by_label[(kind, ns, lk, lv)][key] = obj
         if isinstance(obj, Pod):
             ref = obj.controller_ref
+            if ref is not None:
+                self._pod_owner_kind[uid] = ref.kind
             if ref is not None and ref.uid:
                 self._pods_by_owner[ref.uid][key] = obj
             if obj.node_name:

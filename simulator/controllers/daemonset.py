@@ -185,7 +185,7 @@ class DaemonSetController:
         self._revisions: dict[str, _Revision] = {}
         self._backoff: dict[tuple[str, str], tuple[float, float]] = {}  # (ds uid, node) -> (delay, last)
         ctx.store.watch("DaemonSet", self._on_daemonset)
-        ctx.store.watch("Pod", self._on_pod)
+        ctx.store.watch("Pod", self._on_pod, owner_kinds=("DaemonSet",))
         ctx.store.watch("Node", self._on_node)
 
     def _on_daemonset(self, change: str, ds: DaemonSet) -> None:

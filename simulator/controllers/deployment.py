@@ -75,7 +75,7 @@ class DeploymentController:
         self._queue = WorkQueue(ctx.engine, self._sync)
         ctx.store.watch("Deployment", lambda change, d: self._queue.add(d.key))
         ctx.store.watch("ReplicaSet", self._on_replicaset)
-        ctx.store.watch("Pod", self._on_pod)
+        ctx.store.watch("Pod", self._on_pod, owner_kinds=("ReplicaSet",))
 
     def _on_replicaset(self, change: str, rs: ReplicaSet) -> None:
         ref = rs.controller_ref

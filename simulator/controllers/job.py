@@ -128,7 +128,7 @@ class JobController:
         self._queue = WorkQueue(ctx.engine, self._sync)
         self._states: dict[str, _JobState] = {}
         ctx.store.watch("Job", self._on_job)
-        ctx.store.watch("Pod", self._on_pod)
+        ctx.store.watch("Pod", self._on_pod, owner_kinds=("Job",))
 
     # -- reading ------------------------------------------------------------------------------------------------
     def condition_of(self, job: Job) -> JobCondition | None:

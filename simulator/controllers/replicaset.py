@@ -75,7 +75,7 @@ class ReplicaSetController:
         }
         for kind in self.KINDS:
             ctx.store.watch(kind, functools.partial(self._on_replicaset, kind))
-        ctx.store.watch("Pod", self._on_pod)
+        ctx.store.watch("Pod", self._on_pod, owner_kinds=("ReplicaSet", "ReplicationController"))
 
     def _on_replicaset(self, kind: str, change: str, rs: ReplicaSet) -> None:
         self._queues[kind].add(rs.key)

@@ -97,7 +97,7 @@ class StatefulSetController:
         # MaxUnavailableStatefulSet: alpha (off) 1.24-1.34, beta and on by default from 1.35 (KEP-961).
         self._max_unavailable_gate = (major, minor) >= (1, 35)
         ctx.store.watch("StatefulSet", self._on_set)
-        ctx.store.watch("Pod", self._on_pod)
+        ctx.store.watch("Pod", self._on_pod, owner_kinds=("StatefulSet",))
 
     def _on_set(self, change: str, sts: StatefulSet) -> None:
         if change == DELETED:
