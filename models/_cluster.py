@@ -390,4 +390,5 @@ def read_hpa(root: Fields) -> KObject:
         metrics=tuple(metrics),
         scale_up=scale_up,
         scale_down=scale_down,
+        has_behavior=behavior is not None,
     )

@@ -19,7 +19,9 @@ from models._common import (
     read_resources,
     read_taints,
 )
+from models._failures import CRASH_TARGET_KINDS, read_failures
 from models._read import REQUIRED, Doc, Fields, check_int, child, show, type_name, unsupported_value
+from models._traffic import read_traffic
 from models.kubesim import NodePool, Scenario, ScenarioDefaults, TimelineAction
 from models.meta import KObject
 from models.quantity import QuantityError, parse_duration
@@ -29,7 +31,7 @@ from models.quantity import QuantityError, parse_duration
 SUPPORTED_KUBERNETES_VERSIONS = ("1.31", "1.32", "1.33", "1.34", "1.35")
 DEFAULT_KUBERNETES_VERSION = "1.35"
 # Scenario sections that later work brings to life: accepted only with --lenient (kept in Scenario.extra).
-FUTURE_SECTIONS = ("failures", "traffic", "objectives")
+FUTURE_SECTIONS = ("objectives",)
 
 
 def read_nodepool(root: Fields) -> KObject:
@@ -85,7 +87,9 @@ def read_nodepool(root: Fields) -> KObject:
 
 # ---- the timeline action table -----------------------------------------------------------------------------
 
-ParamType = Literal["node", "name", "target", "pod", "int", "string", "namespace", "duration"]
+ParamType = Literal[
+    "node", "name", "target", "pod", "int", "string", "namespace", "duration", "number", "service"
+]
 SCALABLE_KINDS = ("Deployment", "ReplicaSet", "StatefulSet", "ReplicationController")
 ROLLOUT_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
 
@@ -124,6 +128,19 @@ ACTIONS: dict[str, Mapping[str, Param]] = {
     "deletePod": {"pod": Param("pod")},
     "addNodes": {"pool": Param("name"), "count": Param("int", minimum=1)},
     "drain": {"node": Param("node"), "timeout": Param("duration", required=False)},
+    # faults (simulator/faults.py); without ``duration`` a fault lasts until its healing action
+    "zoneOutage": {"zone": Param("string"), "duration": Param("duration", required=False)},
+    "recoverZone": {"zone": Param("string")},
+    "partitionNode": {"node": Param("node"), "duration": Param("duration", required=False)},
+    "healPartition": _NODE,
+    "stopKubelet": {"node": Param("node"), "duration": Param("duration", required=False)},
+    "startKubelet": _NODE,
+    "crashLoop": {
+        "target": Param("target", kinds=CRASH_TARGET_KINDS),
+        "duration": Param("duration"),
+        "namespace": _NAMESPACE,
+    },
+    "setTraffic": {"service": Param("service"), "rps": Param("number")},
 }
 """Timeline actions and their parameters. ``scale``/``rollout`` targets are ``Kind/name`` (``namespace``
 param, default ``default``); ``deletePod`` takes ``namespace/name`` or ``name`` and is normalised to
@@ -136,6 +153,11 @@ def _check_param(doc: Doc, path: str, param: Param, value: object) -> Any:
     """The validated (and normalised) parameter value, or ``None`` after reporting an error."""
     if param.type == "int":
         return check_int(doc, path, value, minimum=param.minimum)
+    if param.type == "number":
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0 or value != value:
+            doc.error(path, f"expected a number >= 0, got {type_name(value)} {show(value)}")
+            return None
+        return float(value)
     if param.type == "duration":
         try:
             return parse_duration(value)
@@ -158,7 +180,7 @@ def _check_param(doc: Doc, path: str, param: Param, value: object) -> Any:
             doc.error(path, unsupported_value(match.group(1), param.kinds))
             return None
         return value if check_name(doc, path, match.group(2)) else None
-    if param.type == "pod":
+    if param.type in ("pod", "service"):
         namespace, _slash, name = value.rpartition("/")
         ok = check_name(doc, path, name) and (not namespace or check_name(doc, path, namespace, "label"))
         return f"{namespace or 'default'}/{name}" if ok else None
@@ -269,6 +291,8 @@ def read_scenario(root: Fields) -> KObject:
                 f"({_format_seconds(duration)}); the action will not run",
             )
         timeline.append(action)
+    traffic = read_traffic(spec)
+    failures = read_failures(spec)
     extra: dict[str, Any] = {}
     for section in FUTURE_SECTIONS:
         value = spec.get(section)
@@ -288,5 +312,7 @@ def read_scenario(root: Fields) -> KObject:
         kubernetes_version=version,
         timeline=tuple(timeline),
         defaults=defaults,
+        failures=failures,
+        traffic=traffic,
         extra=extra,
     )

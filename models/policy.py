@@ -96,3 +96,5 @@ class HorizontalPodAutoscaler(KObject):
     metrics: tuple[HPAMetric, ...] = ()
     scale_up: HPAScalingRules = attrs.field(factory=HPAScalingRules)
     scale_down: HPAScalingRules = attrs.field(factory=HPAScalingRules)
+    # spec.behavior was given: its rules (unset fields defaulted) replace the legacy scale-up limit
+    has_behavior: bool = False

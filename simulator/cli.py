@@ -66,7 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("files", nargs="+", help="YAML files or directories: the cluster snapshot")
     explain.add_argument("--pod", required=True, metavar="[NAMESPACE/]NAME", help="the pod to schedule")
     explain.add_argument("--output", "-o", choices=("table", "json"), default="table", help="output format")
-    explain.add_argument("--lenient", action="store_true", help="warn about unsupported fields instead of failing")
+    explain.add_argument(
+        "--lenient", action="store_true", help="warn about unsupported fields instead of failing"
+    )
 
     validate = sub.add_parser("validate", help="check scenario files and report every problem")
     validate.add_argument("files", nargs="+", help="YAML files or directories")

@@ -22,11 +22,13 @@ from simulator.controllers.kubelet import Kubelet
 from simulator.defaults import DEFAULT_KUBERNETES_VERSION, KubeDefaults, defaults_for
 from simulator.engine import Engine
 from simulator.eventlog import EventLog
+from simulator.faults import FaultInjector
 from simulator.metrics.collector import MetricsCollector
 from simulator.nodepools import nodes_for_pool
 from simulator.scheduler.scheduler import Scheduler
 from simulator.store import Store
 from simulator.timeline import ACTIONS, ActionError, run_action
+from simulator.traffic import TrafficModel
 
 __all__ = ["Simulation"]
 
@@ -82,6 +84,10 @@ class Simulation:
         self.store.admit("Pod", PodAdmission(self.store, self.defaults))
         # Readers first, so they see every write from t=0 on.
         self.metrics = MetricsCollector(self.store)
+        self.traffic = TrafficModel(self.engine, self.store, self.scenario)
+        self.metrics.add_section("services", self.traffic.summary)
+        ctx.pod_metrics = self.traffic.pod_cpu_usage
+        ctx.add_pool_nodes = self.add_pool_nodes
         self.scheduler = Scheduler(
             self.engine, self.store, self.defaults, configs[0] if configs else None, explain=explain
         )
@@ -90,6 +96,10 @@ class Simulation:
         self.controllers: list[object] = [cls(ctx) for cls in CONTROLLERS]
         self._pool_size: dict[str, int] = {}
         self.timeline_errors: list[str] = []
+        # Scripted and stochastic faults (spec.failures); they act through the kubelet.
+        self.faults = FaultInjector(
+            self.engine, self.store, self.kubelet, self.metrics, self.scenario, self.timeline_errors
+        )
         for obj in sorted(
             (o for o in objects if not isinstance(o, KubeSchedulerConfiguration)), key=self._load_rank
         ):

@@ -56,7 +56,9 @@ def crash_node(sim: Simulation, params: Mapping[str, Any]) -> None:
 
 def recover_node(sim: Simulation, params: Mapping[str, Any]) -> None:
     """The machine is back: its kubelet reports Ready and restarts what it still runs."""
-    sim.kubelet.start(_node(sim, params).name)
+    node = _node(sim, params)
+    sim.kubelet.start(node.name)
+    sim.metrics.end_fault(node.name)
 
 
 def cordon(sim: Simulation, params: Mapping[str, Any]) -> None:
@@ -145,6 +147,63 @@ def drain_action(sim: Simulation, params: Mapping[str, Any]) -> None:
         raise ActionError(str(err)) from None
 
 
+def set_traffic(sim: Simulation, params: Mapping[str, Any]) -> None:
+    """Override a Service's request rate from now on (``service: ns/name`` or ``name``, ``rps:``)."""
+    namespace, _, name = str(params["service"]).rpartition("/")
+    try:
+        sim.traffic.set_traffic(namespace or "default", name, float(params["rps"]))
+    except KeyError as err:
+        raise ActionError(str(err.args[0])) from None
+
+
+def _duration(params: Mapping[str, Any], required: bool = False) -> float | None:
+    value = params.get("duration")
+    if value is None:
+        if required:
+            raise ActionError("duration is required")
+        return None
+    seconds = float(value)
+    if seconds <= 0:
+        raise ActionError(f"duration must be greater than 0, got {seconds:g}")
+    return seconds
+
+
+def zone_outage(sim: Simulation, params: Mapping[str, Any]) -> None:
+    """Every node of the zone crashes (kubelets stop, containers die); after ``duration`` they come back."""
+    zone = str(params["zone"])
+    if not sim.faults.zone_nodes(zone):
+        raise ActionError(f"no node is in zone {zone}")
+    sim.faults.zone_outage(zone, _duration(params))
+
+
+def recover_zone(sim: Simulation, params: Mapping[str, Any]) -> None:
+    """Every crashed node of the zone comes back."""
+    zone = str(params["zone"])
+    if not sim.faults.zone_nodes(zone):
+        raise ActionError(f"no node is in zone {zone}")
+    sim.faults.recover_zone(zone)
+
+
+def partition_node(sim: Simulation, params: Mapping[str, Any]) -> None:
+    """The control plane loses the node (lease stops renewing); its kubelet and containers keep running."""
+    sim.faults.partition(_node(sim, params).name, _duration(params))
+
+
+def heal_partition(sim: Simulation, params: Mapping[str, Any]) -> None:
+    """The node is reachable again (also ends ``stopKubelet``)."""
+    sim.faults.heal_partition(_node(sim, params).name)
+
+
+def stop_kubelet(sim: Simulation, params: Mapping[str, Any]) -> None:
+    """The kubelet process stops; containers keep running (the control plane sees what a partition shows)."""
+    sim.faults.partition(_node(sim, params).name, _duration(params), type_="stopKubelet")
+
+
+def crash_loop(sim: Simulation, params: Mapping[str, Any]) -> None:
+    """The workload's containers crash right after starting for ``duration`` (CrashLoopBackOff restarts)."""
+    sim.faults.crash_loop(_target(sim, params), float(_duration(params, required=True) or 0.0))
+
+
 ACTIONS: dict[str, Callable[[Simulation, Mapping[str, Any]], None]] = {
     "crashNode": crash_node,
     "recoverNode": recover_node,
@@ -156,6 +215,14 @@ ACTIONS: dict[str, Callable[[Simulation, Mapping[str, Any]], None]] = {
     "deletePod": delete_pod_action,
     "addNodes": add_nodes,
     "drain": drain_action,
+    "zoneOutage": zone_outage,
+    "recoverZone": recover_zone,
+    "partitionNode": partition_node,
+    "healPartition": heal_partition,
+    "stopKubelet": stop_kubelet,
+    "startKubelet": heal_partition,
+    "crashLoop": crash_loop,
+    "setTraffic": set_traffic,
 }
 
 
@@ -165,7 +232,9 @@ def run_action(sim: Simulation, action: str, params: Mapping[str, Any]) -> None:
     Raises:
         ActionError: the action's target does not exist at this point of the run.
     """
-    target = next((str(params[k]) for k in ("node", "target", "pod", "pool") if k in params), "")
+    target = next(
+        (str(params[k]) for k in ("node", "target", "pod", "pool", "service", "zone") if k in params), ""
+    )
     if sim.scenario is not None:
         sim.store.event(sim.scenario, "Timeline", f"{action} {target}".strip())
     ACTIONS[action](sim, params)

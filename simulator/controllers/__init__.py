@@ -4,12 +4,14 @@
 ``ControllerContext`` and subscribes to the store itself. A new controller is one module plus one line here.
 """
 
+from simulator.controllers.cluster_autoscaler import ClusterAutoscaler
 from simulator.controllers.cronjob import CronJobController
 from simulator.controllers.daemonset import DaemonSetController
 from simulator.controllers.deployment import DeploymentController
 from simulator.controllers.disruption import DisruptionController
 from simulator.controllers.endpoints import EndpointsController
 from simulator.controllers.gc import GarbageCollector
+from simulator.controllers.hpa import HPAController
 from simulator.controllers.job import JobController
 from simulator.controllers.nodelifecycle import NodeLifecycleController
 from simulator.controllers.replicaset import ReplicaSetController
@@ -30,4 +32,6 @@ CONTROLLERS: list[type] = [
     CronJobController,
     DisruptionController,
     GarbageCollector,
+    HPAController,
+    ClusterAutoscaler,
 ]

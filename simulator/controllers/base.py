@@ -12,7 +12,9 @@ from collections.abc import Callable
 
 import attrs
 
-from models.kubesim import ScenarioDefaults
+from models.kubesim import NodePool, ScenarioDefaults
+from models.node import Node
+from models.pod import Pod
 from simulator.defaults import KubeDefaults
 from simulator.engine import LATE, Engine, Handle
 from simulator.store import Store
@@ -28,6 +30,10 @@ class ControllerContext:
     store: Store
     defaults: KubeDefaults
     scenario_defaults: ScenarioDefaults = attrs.field(factory=ScenarioDefaults)
+    # metrics.k8s.io: a pod's CPU usage in millicores, or None when it has no metrics (the traffic model).
+    pod_metrics: Callable[[Pod], int | None] | None = None
+    # The cloud provider: add ``count`` nodes to a NodePool now (the Simulation's ``add_pool_nodes``).
+    add_pool_nodes: Callable[[NodePool, int], list[Node]] | None = None
 
 
 class WorkQueue:

@@ -8,9 +8,15 @@ shutdown time (capped by ``terminationGracePeriodSeconds``).
 
 When a node crashes its kubelet stops: its timers are dropped and its lease stops renewing, and nothing more is
 written about its pods until it recovers (the control plane only learns of the crash through the lease).
+
+A node cut off from the control plane (a network partition, or the kubelet process stopped) looks the same from
+the control plane, but its containers keep running: ``disconnect`` pauses the kubelet's writes and timers, and
+``reconnect`` reports again, finishing deletions the control plane asked for meanwhile.
 """
 
 from __future__ import annotations
+
+from typing import Protocol
 
 from models.node import Lease, Node
 from models.pod import Pod
@@ -19,9 +25,22 @@ from simulator.engine import Handle
 from simulator.podutil import PodTiming, pod_timing
 from simulator.store import DELETED
 
-__all__ = ["Kubelet"]
+__all__ = ["Kubelet", "PodFaults"]
 
 LEASE_NAMESPACE = "kube-node-lease"
+
+
+class PodFaults(Protocol):
+    """Scenario-level container faults the kubelet consults (``simulator.faults`` provides them)."""
+
+    def crash_looping(self, pod: Pod) -> bool:
+        """Whether the pod's containers crash right after starting (an injected crash loop)."""
+        ...
+
+    def crash_after(self, pod: Pod) -> float | None:
+        """Seconds until the just-started container crashes (``None``: it does not), for pods without a
+        ``kubesim.dev/crash-mtbf-seconds`` annotation."""
+        ...
 
 
 class _PodRuntime:
@@ -53,6 +72,8 @@ class Kubelet:
         self._crash_rng = ctx.engine.rng("kubelet/crash")
         self._pods: dict[str, _PodRuntime] = {}
         self._down: set[str] = set()
+        self._disconnected: set[str] = set()  # cut off from the control plane; containers keep running
+        self.pod_faults: PodFaults | None = None
         ctx.store.watch("Pod", self._on_pod)
         ctx.store.watch("Node", self._on_node)
 
@@ -66,6 +87,7 @@ class Kubelet:
             self._engine.call_soon(self._create_lease, node.name)
         elif change == DELETED:
             self._down.discard(node.name)
+            self._disconnected.discard(node.name)
 
     def _create_lease(self, node_name: str) -> None:
         if self._store.get("Node", "", node_name) is None:
@@ -82,20 +104,90 @@ class Kubelet:
             runtime = self._pods.pop(pod.uid, None)
             if runtime is not None:
                 runtime.cancel()
-        self._set_lease(node_name, renewing=False)
+        # A cut-off node's lease has already stopped, as far as the control plane can tell.
+        if node_name not in self._disconnected:
+            self._set_lease(node_name, renewing=False)
 
     def start(self, node_name: str) -> None:
         """The node is back: the kubelet reports Ready, finishes deletions and restarts the pods it still has."""
         if node_name not in self._down:
             return
         self._down.discard(node_name)
+        if node_name in self._disconnected:
+            return  # nobody hears it yet: ``reconnect`` reports
+        self._report(node_name)
+
+    def is_connected(self, node_name: str) -> bool:
+        """Whether the control plane can hear ``node_name``'s kubelet (no partition, kubelet process running)."""
+        return node_name not in self._disconnected
+
+    def disconnect(self, node_name: str) -> None:
+        """The control plane stops hearing from the node (partition or stopped kubelet): the lease stops
+        renewing, the containers keep running, and nothing about its pods is written until ``reconnect``."""
+        if node_name in self._disconnected:
+            return
+        self._disconnected.add(node_name)
+        if node_name in self._down:
+            return
+        for pod in self._store.pods_on_node(node_name):
+            runtime = self._pods.get(pod.uid)
+            if runtime is not None:
+                runtime.cancel()
+        self._set_lease(node_name, renewing=False)
+
+    def reconnect(self, node_name: str) -> None:
+        """The node is heard again: it reports Ready and its pods' state, and finishes the deletions the control
+        plane made meanwhile (evicted pods are stopped gracefully and removed)."""
+        if node_name not in self._disconnected:
+            return
+        self._disconnected.discard(node_name)
+        if node_name not in self._down:
+            self._report(node_name)
+
+    def crash_container(self, pod: Pod) -> None:
+        """The pod's running container exits with an error now; its restartPolicy decides what follows."""
+        runtime = self._pods.get(pod.uid)
+        if runtime is None or runtime.killing or not self._live(pod) or pod.container_state != "Running":
+            return
+        runtime.cancel()
+        self._container_exited(pod, 1)
+
+    def _resume(self, pod: Pod, runtime: _PodRuntime) -> None:
+        """Pick up a pod whose containers kept running while the kubelet was not heard."""
+        runtime.cancel()
+        if pod.deletion_timestamp is not None:
+            runtime.killing = False
+            self._kill(pod)
+        elif pod.is_terminal:
+            self._pods.pop(pod.uid, None)
+        elif pod.phase == "Pending":
+            self._pods.pop(pod.uid, None)
+            self._admit(pod)
+        elif pod.container_state != "Running":
+            self._restart(pod)  # its CrashLoopBackOff ran out meanwhile
+        else:
+            now = self._engine.now
+            ready_at = runtime.started_at + runtime.timing.ready
+            if ready_at > now:
+                runtime.timer = self._engine.call_at(ready_at, self._became_ready, pod)
+                return
+            if not pod.ready:
+                pod.ready = True
+                pod.ready_since = now
+                self._store.update(pod)
+            self._arm_exit(pod, runtime)
+
+    def _report(self, node_name: str) -> None:
         self._set_lease(node_name, renewing=True)
         node = self._store.get("Node", "", node_name)
         if node is not None and node.ready != "True":
             node.ready = "True"
             self._store.update(node)
         for pod in list(self._store.pods_on_node(node_name)):
-            if pod.deletion_timestamp is not None:
+            runtime = self._pods.get(pod.uid)
+            if runtime is not None:
+                self._resume(pod, runtime)
+            elif pod.deletion_timestamp is not None:
                 self._store.delete(pod)
             elif pod.is_terminal:
                 continue
@@ -129,7 +221,7 @@ class Kubelet:
             if runtime is not None:
                 runtime.cancel()
             return
-        if node in self._down:
+        if node in self._down or node in self._disconnected:
             return
         runtime = self._pods.get(pod.uid)
         if pod.deletion_timestamp is not None:
@@ -141,7 +233,8 @@ class Kubelet:
             self._admit(pod)
 
     def _live(self, pod: Pod) -> bool:
-        return self._store.contains(pod) and pod.node_name not in self._down
+        node = pod.node_name
+        return self._store.contains(pod) and node not in self._down and node not in self._disconnected
 
     def _admit(self, pod: Pod) -> None:
         if not self._live(pod) or pod.uid in self._pods or pod.deletion_timestamp is not None:
@@ -163,6 +256,12 @@ class Kubelet:
         pod.container_state = "Running"
         pod.waiting_reason = ""
         timing = runtime.timing
+        faults = self.pod_faults
+        if faults is not None and faults.crash_looping(pod):
+            # The container exits right after starting, before any readiness probe could pass.
+            self._store.update(pod)
+            runtime.timer = self._engine.call_soon(self._container_exited, pod, 1)
+            return
         if timing.ready <= 0:
             pod.ready = True
             pod.ready_since = now
@@ -192,6 +291,8 @@ class Kubelet:
         crash_in = None
         if timing.crash_mtbf is not None and timing.crash_mtbf > 0:
             crash_in = self._crash_rng.expovariate(1.0 / timing.crash_mtbf)
+        elif self.pod_faults is not None:
+            crash_in = self.pod_faults.crash_after(pod)
         if crash_in is not None and (remaining is None or crash_in < remaining):
             runtime.timer = self._engine.call_later(crash_in, self._container_exited, pod, 1)
         elif remaining is not None:

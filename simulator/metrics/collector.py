@@ -6,6 +6,7 @@ interval since the previous change, so the cost is O(1) per write and nothing is
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -13,6 +14,7 @@ import numpy as np
 from models.meta import KObject
 from models.node import Node
 from models.pod import Pod
+from simulator.metrics.cost import CostMeter
 from simulator.store import ADDED, DELETED, Store
 
 __all__ = ["MetricsCollector"]
@@ -70,17 +72,32 @@ def _compute_requests(pod: Pod) -> tuple[int, int]:
 
 
 class _Fault:
-    __slots__ = ("affected", "detected_at", "evicted_at", "node", "node_back", "ready_at", "t", "type")
+    __slots__ = (
+        "affected",
+        "detected_at",
+        "down",
+        "ended",
+        "evicted_at",
+        "node",
+        "node_back",
+        "nodes",
+        "ready_at",
+        "t",
+        "type",
+    )
 
     def __init__(self, t: float, type_: str, node: str, affected: set[tuple[str, str, str]]) -> None:
         self.t = t
         self.type = type_
-        self.node = node
+        self.node = node  # the target: a node, a zone or a workload (Kind/name)
+        self.nodes: frozenset[str] = frozenset((node,))  # the nodes it hit (none for a workload fault)
         self.affected = affected
         self.detected_at: float | None = None
         self.evicted_at: float | None = None
         self.ready_at: float | None = None
         self.node_back = False
+        self.down: set[str] = set()  # its nodes the control plane currently sees NotReady
+        self.ended = False  # the fault itself is over (node repaired, partition healed, crash loop ended)
 
 
 class MetricsCollector:
@@ -102,6 +119,9 @@ class MetricsCollector:
         self._mem_frac = _Integral(0.0, 0.0)
         self._availability: dict[tuple[str, str, str], _Integral] = {}
         self._faults: list[_Fault] = []
+        self._workload_faults: list[_Fault] = []  # open faults detected through their pods' BackOff
+        self.cost = CostMeter(store)
+        self._sections: dict[str, Callable[[], Any]] = {}
         store.watch("Pod", self._on_pod)
         store.watch("Node", self._on_node)
         for kind in WORKLOAD_KINDS:
@@ -177,14 +197,42 @@ class MetricsCollector:
         return float(min(obj.status.ready_replicas, desired) / desired)
 
     # -- faults -------------------------------------------------------------------------------------------------
-    def fault(self, type_: str, node_name: str) -> None:
-        """Note an injected fault on ``node_name`` now; its detection, eviction and recovery are then tracked."""
-        affected = set()
-        for pod in self._store.pods_on_node(node_name):
-            owner = self.workload_of(pod)
-            if owner is not None:
-                affected.add(owner)
-        self._faults.append(_Fault(self._engine.now, type_, node_name, affected))
+    def fault(
+        self,
+        type_: str,
+        node_name: str,
+        *,
+        nodes: Iterable[str] | None = None,
+        workloads: Iterable[tuple[str, str, str]] = (),
+    ) -> None:
+        """Note an injected fault now; its detection, eviction and recovery are then tracked.
+
+        Args:
+            type_: what happened (``crashNode``, ``zoneOutage``, ``crashLoop``, ...).
+            node_name: the target shown in the summary: a node, a zone or a workload (``Deployment/web``).
+            nodes: the nodes the fault hits (default: just ``node_name``; none for a workload fault).
+            workloads: workloads (kind, namespace, name) affected besides those with pods on ``nodes``.
+        """
+        hit = (node_name,) if nodes is None else tuple(nodes)
+        affected = set(workloads)
+        for name in hit:
+            for pod in self._store.pods_on_node(name):
+                owner = self.workload_of(pod)
+                if owner is not None:
+                    affected.add(owner)
+        fault = _Fault(self._engine.now, type_, node_name, affected)
+        fault.nodes = frozenset(hit)
+        self._faults.append(fault)
+        if not hit:
+            self._workload_faults.append(fault)
+
+    def end_fault(self, target: str) -> None:
+        """The faults on ``target`` (node, zone or workload) are over: repaired, healed or no longer injected."""
+        for fault in self._faults:
+            if fault.node == target:
+                fault.ended = True
+        self._workload_faults = [f for f in self._workload_faults if not f.ended]
+        self._check_recovery(self._engine.now)
 
     def workload_of(self, pod: KObject) -> tuple[str, str, str] | None:
         """The top-level workload (kind, namespace, name) that owns ``pod``, following ReplicaSet -> Deployment."""
@@ -202,21 +250,30 @@ class MetricsCollector:
     ) -> None:
         if reason == "NodeNotReady" and kind == "Node":
             for fault in self._faults:
-                if fault.node == involved.name and fault.detected_at is None:
-                    fault.detected_at = t
+                if involved.name in fault.nodes and not fault.ended:
+                    fault.down.add(involved.name)
+                    if fault.detected_at is None:
+                        fault.detected_at = t
         elif reason == "NodeReady" and kind == "Node":
             for fault in self._faults:
-                if fault.node == involved.name and fault.detected_at is not None:
-                    fault.node_back = True
+                if involved.name in fault.nodes and fault.detected_at is not None:
+                    fault.down.discard(involved.name)
+                    fault.node_back = not fault.down
             self._check_recovery(t)
         elif reason == "TaintManagerEviction" and isinstance(involved, Pod):
             for fault in self._faults:
                 if (
-                    fault.node == involved.node_name
+                    involved.node_name in fault.nodes
                     and fault.evicted_at is None
                     and fault.detected_at is not None
+                    and not fault.ended
                 ):
                     fault.evicted_at = t
+        elif reason == "BackOff" and self._workload_faults and isinstance(involved, Pod):
+            owner = self.workload_of(involved)
+            for fault in self._workload_faults:
+                if fault.detected_at is None and owner in fault.affected:
+                    fault.detected_at = t
 
     def _check_recovery(self, now: float) -> None:
         for fault in self._faults:
@@ -224,7 +281,7 @@ class MetricsCollector:
                 continue
             # Recovered: every workload that had a pod on the node is back at its desired ready count, after
             # its pods were evicted or the node itself came back.
-            settled = fault.evicted_at is not None or fault.node_back or not fault.affected
+            settled = fault.evicted_at is not None or fault.node_back or fault.ended or not fault.affected
             if settled and all(self._workload_ready(key) for key in fault.affected):
                 fault.ready_at = now
 
@@ -235,6 +292,10 @@ class MetricsCollector:
         return bool(obj.status.ready_replicas >= self._desired(obj))
 
     # -- summary ------------------------------------------------------------------------------------------------
+    def add_section(self, name: str, render: Callable[[], Any]) -> None:
+        """Add ``name: render()`` to every summary (e.g. the traffic model's ``services``)."""
+        self._sections[name] = render
+
     def summary(self) -> dict[str, Any]:
         """The metric fields of the run summary (the caller adds seed, duration and timing)."""
         now = self._engine.now
@@ -265,7 +326,7 @@ class MetricsCollector:
                 }
             )
         nodes = store.list("Node")
-        return {
+        result: dict[str, Any] = {
             "pods": {
                 "created": self.pods_created,
                 "scheduled": self.pods_scheduled,
@@ -296,3 +357,7 @@ class MetricsCollector:
                 for f in self._faults
             ],
         }
+        result["cost"] = self.cost.summary()
+        for name, render in self._sections.items():
+            result[name] = render()
+        return result
