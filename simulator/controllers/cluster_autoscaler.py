@@ -130,7 +130,8 @@ class ClusterAutoscaler:
         self._last_failure = -1e18
         self._timer: Handle | None = None
         ctx.store.watch("NodePool", self._on_pool)
-        ctx.store.watch("Pod", self._on_pod)
+        # Pods are watched from the first unschedulable one on (the only pods this bookkeeping tracks).
+        self._watching_pods = False
         ctx.store.watch_events(self._on_event)
 
     # -- watches ------------------------------------------------------------------------------------------------
@@ -148,6 +149,9 @@ class ClusterAutoscaler:
     ) -> None:
         if reason == "FailedScheduling" and isinstance(involved, Pod) and not involved.node_name:
             self._unschedulable[involved.uid] = involved
+            if not self._watching_pods:
+                self._watching_pods = True
+                self._store.watch("Pod", self._on_pod)
 
     def _pools(self) -> list[NodePool]:
         return [p for p in self._store.list("NodePool") if p.min is not None or p.max is not None]

@@ -94,7 +94,8 @@ class DisruptionController:
         self._pdbs: dict[str, dict[str, PodDisruptionBudget]] = {}  # namespace -> name -> PDB
         self._warned: set[tuple[str, str]] = set()
         ctx.store.watch("PodDisruptionBudget", self._on_pdb)
-        ctx.store.watch("Pod", self._on_pod)
+        # Pods are watched from the first PDB on: without budgets their writes cost this controller nothing.
+        self._watching_pods = False
         for kind in SCALE_KINDS:
             ctx.store.watch(kind, self._on_controller)
 
@@ -105,6 +106,9 @@ class DisruptionController:
             bucket.pop(pdb.name, None)
             return
         bucket[pdb.name] = pdb
+        if not self._watching_pods:
+            self._watching_pods = True
+            self._store.watch("Pod", self._on_pod)
         if change == "ADDED":
             self._queue.add(pdb.key)
         else:

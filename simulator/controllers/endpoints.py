@@ -24,9 +24,13 @@ class EndpointsController:
         # Services by namespace, so a pod change only looks at the Services of its own namespace.
         self._services: dict[str, dict[str, Service]] = {}
         ctx.store.watch("Service", self._on_service)
-        ctx.store.watch("Pod", self._on_pod)
+        # Pods are watched from the first Service on; its first sync reads every pod it selects anyway.
+        self._watching_pods = False
 
     def _on_service(self, change: str, svc: Service) -> None:
+        if not self._watching_pods:
+            self._watching_pods = True
+            self._store.watch("Pod", self._on_pod)
         bucket = self._services.setdefault(svc.namespace, {})
         if change == DELETED:
             bucket.pop(svc.name, None)

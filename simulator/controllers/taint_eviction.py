@@ -45,7 +45,8 @@ class TaintEvictionController:
         self._tainted: dict[str, tuple[Taint, ...]] = {}
         self._timers: dict[str, tuple[Handle, float]] = {}
         ctx.store.watch("Node", self._on_node)
-        ctx.store.watch("Pod", self._on_pod)
+        # Pods are watched from the first NoExecute taint on; that node's pods are then processed in full.
+        self._watching_pods = False
 
     def _on_node(self, change: str, node: Node) -> None:
         taints = () if change == DELETED else tuple(t for t in node.taints if t.effect == "NoExecute")
@@ -53,6 +54,9 @@ class TaintEvictionController:
             return
         if taints:
             self._tainted[node.name] = taints
+            if not self._watching_pods:
+                self._watching_pods = True
+                self._store.watch("Pod", self._on_pod)
         else:
             self._tainted.pop(node.name, None)
         self._engine.call_soon(self._reprocess_node, node.name)
