@@ -19,6 +19,7 @@ from simulator.store import ADDED, DELETED, Store
 
 __all__ = ["MetricsCollector"]
 
+_TERMINAL = frozenset(("Succeeded", "Failed"))
 WORKLOAD_KINDS = ("Deployment", "ReplicaSet", "ReplicationController", "StatefulSet", "DaemonSet")
 
 
@@ -134,15 +135,17 @@ class MetricsCollector:
             self.pods_created += 1
         uid = pod.uid
         counted = self._bound.get(uid)
-        should_count = change != DELETED and bool(pod.node_name) and not pod.is_terminal
-        if should_count and counted is None:
+        should_count = change != DELETED and pod.node_name != "" and pod.phase not in _TERMINAL
+        if should_count is (counted is not None):
+            return  # the common case: nothing this collector counts changed
+        if should_count:
             if pod.scheduled_at is not None:
                 self.pods_scheduled += 1
                 self._latencies.append(pod.scheduled_at - pod.creation_timestamp)
             req = _pod_requests(pod)
             self._bound[uid] = req
             self._add_requests(req[0], req[1])
-        elif not should_count and counted is not None:
+        elif counted is not None:
             del self._bound[uid]
             self._add_requests(-counted[0], -counted[1])
 
