@@ -66,17 +66,20 @@ def cycle_cost(num_nodes: int, num_pods: int) -> float:
     return (time.perf_counter() - t0) / num_pods * 1e6
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
+    """Print scheduling throughput at each node count (``--nodes``, default 1,000 and 10,000)."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pods", type=int, default=20_000)
-    args = parser.parse_args()
-    for nodes in (1_000, 10_000):
+    parser.add_argument("--nodes", type=int, action="append", help="node counts (repeatable)")
+    args = parser.parse_args(argv)
+    for nodes in args.nodes or (1_000, 10_000):
         rate, bound = run(nodes, args.pods)
         us = cycle_cost(nodes, min(args.pods, 20_000))
         print(
             f"{nodes:>6} nodes: {rate:>9,.0f} pods/s end to end ({bound} bound); {us:6.1f} us per cycle alone"
         )
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -21,3 +21,17 @@ def test_bench_engine_variants_do_the_same_work() -> None:
     assert first.wakeups == p.wakeups + p.actors - 1
     assert first.timeouts_fired > 0  # a short timeout: some fire, exercising the fired path in every variant
     assert all(outcome == first for outcome in outcomes.values()), outcomes
+
+
+def test_bench_cluster_quick_schedules_and_finishes_every_pod(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import bench_cluster
+
+    assert bench_cluster.main(["--quick", "--floor", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "2,000 pods" in out and "scheduled 2,000" in out and "pending at end 0" in out
+
+
+def test_bench_scheduler_quick_runs() -> None:
+    from benchmarks import bench_scheduler
+
+    assert bench_scheduler.main(["--pods", "200", "--nodes", "100"]) == 0
