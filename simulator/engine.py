@@ -15,6 +15,7 @@ Why it looks like this:
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import heapq
 import random
@@ -297,6 +298,13 @@ class Engine:
         """
         queue = self._queue
         processed = 0
+        # Why the cyclic garbage collector is paused while events run: a simulation holds hundreds of thousands of
+        # long-lived objects (pods, timers, index entries) that CPython's collector would traverse again and again
+        # (about a fifth of run time at 100,000 pods), while what a run discards is freed by reference counting.
+        # Cycles made meanwhile (e.g. by user processes) are collected as usual once run() returns, so a live view
+        # that advances in slices never holds them for long.
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
         try:
             if until is None:
                 while queue:
@@ -329,6 +337,8 @@ class Engine:
                         self._check_predicates()
         finally:
             self.events_processed += processed
+            if gc_was_enabled:
+                gc.enable()
         if until is not None and until > self.now:
             self.now = until
 

@@ -8,6 +8,7 @@ costs one reconcile. Reconciles run at the same virtual instant as the change th
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 
 import attrs
@@ -42,7 +43,10 @@ class WorkQueue:
     def __init__(self, engine: Engine, sync: Callable[[str], None]) -> None:
         self._engine = engine
         self._sync = sync
-        self._pending: dict[str, None] = {}
+        # A set for de-duplication and a deque for order: popping a dict's first key repeatedly would make each
+        # pop skip all the deleted slots before it (quadratic in a large drain).
+        self._pending: set[str] = set()
+        self._order: deque[str] = deque()
         self._scheduled = False
         self._timers: dict[str, Handle] = {}
 
@@ -50,7 +54,8 @@ class WorkQueue:
         """Reconcile ``key`` soon (at this instant); a key already waiting is not added twice."""
         if key in self._pending:
             return
-        self._pending[key] = None
+        self._pending.add(key)
+        self._order.append(key)
         if not self._scheduled:
             self._scheduled = True
             self._engine.call_soon(self._drain, priority=LATE)
@@ -72,8 +77,8 @@ class WorkQueue:
     def _drain(self) -> None:
         # Keys added while draining (by our own writes) are handled in this same pass, in insertion order.
         self._scheduled = False
-        pending = self._pending
-        while pending:
-            key = next(iter(pending))
-            del pending[key]
+        pending, order = self._pending, self._order
+        while order:
+            key = order.popleft()
+            pending.discard(key)
             self._sync(key)

@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+from collections import deque
+
 from models.meta import KObject
 from models.node import Node
 from models.pod import Pod
@@ -38,7 +40,10 @@ class GarbageCollector:
         self._store = ctx.store
         self._engine = ctx.engine
         self._threshold = terminated_threshold
+        # Terminated pods oldest first. A deque, not dict order: popping a dict's first key again and again makes
+        # each next(iter(dict)) skip every deleted slot before it, which turns a long run quadratic.
         self._terminated: dict[str, Pod] = {}
+        self._terminated_order: deque[Pod] = deque()
         self._collect_pending = False
         for kind in OWNER_KINDS:
             ctx.store.watch(kind, self._on_owner)
@@ -71,14 +76,19 @@ class GarbageCollector:
             self._terminated.pop(pod.uid, None)
         elif pod.is_terminal and pod.uid not in self._terminated:
             self._terminated[pod.uid] = pod
+            self._terminated_order.append(pod)
             if len(self._terminated) > self._threshold and not self._collect_pending:
                 self._collect_pending = True
                 self._engine.call_soon(self._collect_terminated)
 
     def _collect_terminated(self) -> None:
         self._collect_pending = False
-        while len(self._terminated) > self._threshold:
-            uid = next(iter(self._terminated))
-            pod = self._terminated.pop(uid)
+        order = self._terminated_order
+        while len(self._terminated) > self._threshold and order:
+            pod = order.popleft()
+            if self._terminated.pop(pod.uid, None) is None:
+                continue  # deleted by someone else meanwhile
             if self._store.contains(pod):
                 self._store.delete(pod)
+        if len(order) > 2 * len(self._terminated) + 1024:  # drop entries of pods deleted by others
+            self._terminated_order = deque(p for p in order if p.uid in self._terminated)
