@@ -13,7 +13,7 @@ from typing import Any, Literal
 import attrs
 
 from models._read import REQUIRED, Doc, Fields, child, show, type_name, unsupported_value
-from models.annotations import KUBESIM_PREFIX, TIMING_ANNOTATIONS
+from models.annotations import KUBESIM_PREFIX, QUANTITY_ANNOTATIONS, TIMING_ANNOTATIONS
 from models.meta import LabelSelector, LabelSelectorRequirement, OwnerReference
 from models.pod import Taint
 from models.quantity import QuantityError, parse_duration, parse_quantity, resource_value
@@ -154,6 +154,14 @@ def read_annotations(fields: Fields, key: str, *, timing: bool) -> dict[str, str
             fields.doc.error(
                 path, "kubesim timing annotations belong on a Pod or a pod template (spec.template.metadata)"
             )
+        elif k in QUANTITY_ANNOTATIONS:
+            try:
+                amount = resource_value("memory", v)
+            except QuantityError as exc:
+                fields.doc.error(path, str(exc))
+            else:
+                if amount < 0:
+                    fields.doc.error(path, "must be greater than or equal to 0")
         else:
             try:
                 parse_duration(v)

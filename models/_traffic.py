@@ -10,6 +10,8 @@ traffic:
     minReadyEndpoints: 2         # optional (default 1): time below it is reported
     cpuPerRequest: 5m            # optional: CPU per request/s, for the HorizontalPodAutoscaler
     cpuBaseline: 20m             # optional: CPU a running pod uses with no traffic
+    memoryPerRequest: 2Mi        # optional: memory per request/s a ready endpoint serves (OOM above the limit)
+    memoryBaseline: 200Mi        # optional: memory a running endpoint pod uses with no traffic
     evaluationStep: 10s          # optional: how often a diurnal curve is re-evaluated
 ```
 """
@@ -24,7 +26,7 @@ from pathlib import Path
 from models._common import check_name
 from models._read import REQUIRED, Fields, show, type_name
 from models.kubesim import DiurnalRate, TrafficSpec
-from models.quantity import QuantityError, cpu_millis, parse_duration
+from models.quantity import QuantityError, cpu_millis, parse_duration, resource_value
 
 __all__ = ["read_traffic"]
 
@@ -57,6 +59,21 @@ def _cpu(entry: Fields, key: str) -> int:
         return 0
     try:
         value = cpu_millis(raw)
+    except QuantityError as exc:
+        entry.error(key, str(exc))
+        return 0
+    if value < 0:
+        entry.error(key, "must be greater than or equal to 0")
+        return 0
+    return value
+
+
+def _memory(entry: Fields, key: str) -> int:
+    raw = entry.get(key)
+    if raw is None:
+        return 0
+    try:
+        value = resource_value("memory", raw)
     except QuantityError as exc:
         entry.error(key, str(exc))
         return 0
@@ -165,6 +182,8 @@ def _read_entry(entry: Fields) -> TrafficSpec | None:
     threshold = entry.integer("minReadyEndpoints", 1, minimum=0)
     cpu_per_request = _cpu(entry, "cpuPerRequest")
     baseline = _cpu(entry, "cpuBaseline")
+    memory_per_request = _memory(entry, "memoryPerRequest")
+    memory_baseline = _memory(entry, "memoryBaseline")
     step = entry.duration("evaluationStep", 10.0)
     if step <= 0:
         entry.error("evaluationStep", "must be greater than 0")
@@ -183,6 +202,8 @@ def _read_entry(entry: Fields) -> TrafficSpec | None:
         cpu_per_request=cpu_per_request,
         cpu_baseline=baseline,
         evaluation_step=step if step > 0 else 10.0,
+        memory_per_request=memory_per_request,
+        memory_baseline=memory_baseline,
     )
 
 

@@ -1,7 +1,8 @@
 """The ``kubesim.dev/...`` annotations a Pod or pod template may carry to give per-workload timing.
 
-Every value is a duration (``models.quantity.parse_duration``: ``5``, ``90s``, ``1m30s``); the Scenario's
-``spec.defaults`` fill in what a pod does not say. Any other ``kubesim.dev/`` annotation key is an input
+Every value is a duration (``models.quantity.parse_duration``: ``5``, ``90s``, ``1m30s``), except
+``kubesim.dev/memory-usage``, a memory quantity (``1500Mi``); the Scenario's ``spec.defaults`` fill in what a
+pod does not say. Any other ``kubesim.dev/`` annotation key is an input
 error, so that a typo never silently falls back to the default.
 """
 
@@ -15,6 +16,8 @@ __all__ = [
     "CRASH_MTBF_SECONDS",
     "DURATION_SECONDS",
     "KUBESIM_PREFIX",
+    "MEMORY_USAGE",
+    "QUANTITY_ANNOTATIONS",
     "READY_SECONDS",
     "SHUTDOWN_SECONDS",
     "STARTUP_SECONDS",
@@ -35,7 +38,21 @@ SHUTDOWN_SECONDS = "kubesim.dev/shutdown-seconds"
 CRASH_MTBF_SECONDS = "kubesim.dev/crash-mtbf-seconds"
 """Mean time between container crashes (exponentially distributed); absent means never."""
 
-TIMING_ANNOTATIONS = (STARTUP_SECONDS, READY_SECONDS, DURATION_SECONDS, SHUTDOWN_SECONDS, CRASH_MTBF_SECONDS)
+MEMORY_USAGE = "kubesim.dev/memory-usage"
+"""Memory the pod's first container uses once running (a quantity); above its ``limits.memory`` it is OOM-killed."""
+
+QUANTITY_ANNOTATIONS = (MEMORY_USAGE,)
+"""Annotations whose value is a (non-negative) resource quantity rather than a duration."""
+
+TIMING_ANNOTATIONS = (
+    STARTUP_SECONDS,
+    READY_SECONDS,
+    DURATION_SECONDS,
+    SHUTDOWN_SECONDS,
+    CRASH_MTBF_SECONDS,
+    MEMORY_USAGE,
+)
+"""Every known per-pod timing/behaviour annotation (they belong on a Pod or a pod template)."""
 
 
 def annotation_seconds(annotations: Mapping[str, str], key: str) -> float | None:

@@ -96,6 +96,8 @@ class TrafficSpec:
     cpu_per_request: int = 0
     cpu_baseline: int = 0
     evaluation_step: float = 10.0
+    memory_per_request: int = 0  # bytes per request/s served by a ready endpoint (OOM kills above limits)
+    memory_baseline: int = 0  # bytes a running endpoint pod uses with no traffic
 
 
 @attrs.frozen

@@ -266,6 +266,9 @@ class Pod(KObject):
     restart_count: int = 0
     container_state: str = "Waiting"  # Waiting (with reason), Running, Terminated
     waiting_reason: str = "ContainerCreating"
+    # lastState.terminated of the (first) container: reason (Completed, Error, OOMKilled) and exit code
+    last_termination_reason: str = ""
+    last_exit_code: int | None = None
     nominated_node_name: str = ""
     priority: int = 0
 

@@ -16,10 +16,13 @@ import time
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from models.errors import InputError
 from models.quantity import QuantityError, parse_duration
+
+if TYPE_CHECKING:
+    from simulator.metrics.timeseries import TimeSeries
 
 __all__ = ["main"]
 
@@ -57,6 +60,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--events", metavar="FILE", help="write the event log as JSON Lines")
     run.add_argument("--summary", metavar="FILE", help="write the summary as JSON")
+    run.add_argument("--timeseries", metavar="FILE", help="write gauges sampled on the virtual clock as CSV")
+    run.add_argument(
+        "--sample-interval",
+        type=_duration,
+        default=10.0,
+        metavar="DURATION",
+        help="virtual time between --timeseries samples (default 10s)",
+    )
     run.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
     run.add_argument(
         "--lenient", action="store_true", help="warn about unsupported fields instead of failing"
@@ -166,6 +177,9 @@ def _run(args: argparse.Namespace) -> int:
 
     _check_output(args.events, "--events")
     _check_output(args.summary, "--summary")
+    _check_output(args.timeseries, "--timeseries")
+    if args.sample_interval <= 0:
+        raise InputError([f"error: --sample-interval must be greater than 0, got {args.sample_interval:g}s"])
     objects, warnings = _load(args.files, args.lenient)
     if not args.quiet:
         for line in warnings:
@@ -175,12 +189,19 @@ def _run(args: argparse.Namespace) -> int:
     except ValueError as err:  # e.g. a scheduler profile the scheduler cannot build
         raise InputError([f"error: {err}"]) from None
     until = args.until if args.until is not None else sim.duration
+    series = None
+    if args.timeseries:
+        from simulator.metrics.timeseries import TimeSeries
+
+        series = TimeSeries(sim)
     started = time.perf_counter()
-    _advance(sim, until, show_progress=not args.quiet)
+    _advance(sim, until, show_progress=not args.quiet, series=series, interval=args.sample_interval)
     wall = time.perf_counter() - started
     summary = sim.summary(wall_seconds=wall)
     if args.events:
         sim.log.write_jsonl(args.events)
+    if series is not None:
+        series.write_csv(args.timeseries)
     if args.summary:
         _write_json(args.summary, summary)
     if not args.quiet:
@@ -190,16 +211,35 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _advance(sim: Any, until: float, show_progress: bool) -> None:
-    """Run in slices of virtual time; show a progress bar once the run has taken more than a second."""
-    slices = 200
-    step = until / slices if until > 0 else 0
+def _advance(
+    sim: Any,
+    until: float,
+    show_progress: bool,
+    series: TimeSeries | None = None,
+    interval: float = 10.0,
+) -> None:
+    """Run in slices of virtual time; show a progress bar once the run has taken more than a second.
+
+    With ``series`` (a ``TimeSeries``) the slices end at the sample times and each is followed by a sample: the
+    engine is never given an event for sampling, so the run is the same as without it.
+    """
+    if series is not None:
+        from simulator.metrics.timeseries import sample_times
+
+        # Every multiple of the interval, and the end of the run.
+        stops = sorted({t for t in sample_times(until, interval) if t >= sim.now} | {until})
+    else:
+        step = until / 200 if until > 0 else 0
+        stops = [step * i if i < 200 else until for i in range(1, 201)]
+    slices = len(stops)
     started = time.perf_counter()
     progress = None
     task = None
     try:
-        for i in range(1, slices + 1):
-            sim.run(until=step * i if i < slices else until)
+        for i, stop in enumerate(stops, start=1):
+            sim.run(until=stop)
+            if series is not None:
+                series.sample()
             if show_progress and progress is None and time.perf_counter() - started > 1.0:
                 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 

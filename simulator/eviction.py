@@ -20,6 +20,7 @@ Taint-based eviction (``controllers/taint_eviction.py``) deletes pods directly a
 
 from __future__ import annotations
 
+import weakref
 from typing import Protocol
 
 import attrs
@@ -29,7 +30,7 @@ from simulator.controllers.disruption import matching_pdbs, pdb_status
 from simulator.podutil import delete_pod
 from simulator.store import Store
 
-__all__ = ["TOO_MANY_REQUESTS", "EvictionResult", "evict"]
+__all__ = ["TOO_MANY_REQUESTS", "EvictionResult", "accepted_evictions", "evict"]
 
 OK = 201
 NOT_FOUND = 404
@@ -70,9 +71,25 @@ def _can_ignore_pdb(pod: Pod) -> bool:
     return pod.phase in ("Succeeded", "Failed", "Pending") or pod.deletion_timestamp is not None
 
 
+# Accepted evictions per store (the summary's ``evictions.api``); weak so that finished simulations are freed.
+_accepted: weakref.WeakKeyDictionary[Store, int] = weakref.WeakKeyDictionary()
+
+
+def accepted_evictions(store: Store) -> int:
+    """How many evictions the Eviction API has accepted (201) in ``store``'s cluster so far."""
+    return _accepted.get(store, 0)
+
+
 def evict(ctx_or_sim: _HasStore, pod: Pod, grace_period: float | None = None) -> EvictionResult:
     """Ask the Eviction API to evict ``pod`` now (a ``ControllerContext`` or a ``Simulation`` gives the store)."""
     store = ctx_or_sim.store
+    result = _evict(store, pod, grace_period)
+    if result.allowed:
+        _accepted[store] = _accepted.get(store, 0) + 1
+    return result
+
+
+def _evict(store: Store, pod: Pod, grace_period: float | None) -> EvictionResult:
     if not store.contains(pod):
         return EvictionResult(NOT_FOUND, f'pods "{pod.name}" not found')
     if _can_ignore_pdb(pod):

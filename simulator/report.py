@@ -34,17 +34,32 @@ def print_summary(summary: dict[str, Any], console: Console | None = None) -> No
         f"{nodes['cpu_requested_fraction_mean']:.0%}, memory {nodes['memory_requested_fraction_mean']:.0%} "
         "(time-weighted mean)"
     )
+    if "restarts" in summary:
+        evictions = summary.get("evictions", {})
+        console.print(
+            f"disruptions: {summary['restarts']:,} container restarts, {evictions.get('taint_manager', 0):,} "
+            f"taint-manager evictions, {evictions.get('api', 0):,} API evictions, "
+            f"{summary.get('preemptions', 0):,} preemptions"
+        )
     if summary["workloads"]:
-        table = Table(title="Workloads")
-        for col in ("workload", "desired", "ready at end", "availability"):
-            table.add_column(col, justify="left" if col == "workload" else "right")
+        table = Table(
+            title="Workloads",
+            caption="ready: at end / desired; avail.: time-weighted; min, below: lowest ready/desired and time "
+            "below desired since first at desired",
+        )
+        width = max(len(f"{w['kind']}/{w['namespace']}/{w['name']}") for w in summary["workloads"])
+        table.add_column("workload", no_wrap=True, min_width=width)
+        for col in ("ready", "avail.", "min", "below"):
+            table.add_column(col, justify="right", no_wrap=True)
         for w in summary["workloads"]:
             style = "" if w["ready_at_end"] >= w["desired"] else "yellow"
+            below = w.get("seconds_below_desired")
             table.add_row(
                 f"{w['kind']}/{w['namespace']}/{w['name']}",
-                str(w["desired"]),
-                str(w["ready_at_end"]),
+                f"{w['ready_at_end']}/{w['desired']}",
                 f"{w['availability']:.2%}",
+                "-" if w.get("availability_min") is None else f"{w['availability_min']:.0%}",
+                "-" if below is None else f"{below:,.0f}s",
                 style=style,
             )
         console.print(table)

@@ -92,6 +92,8 @@ class Simulation:
             self.engine, self.store, self.defaults, configs[0] if configs else None, explain=explain
         )
         self.kubelet = Kubelet(ctx)
+        self.kubelet.traffic_memory = self.traffic.pod_memory_usage
+        self.traffic.on_memory_change = self.kubelet.check_memory
         self.ctx = ctx
         self.controllers: list[object] = [cls(ctx) for cls in CONTROLLERS]
         self._pool_size: dict[str, int] = {}

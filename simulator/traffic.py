@@ -12,11 +12,16 @@ equally between the distinct Services. Rates from several entries to one Service
 
 The model also stands in for metrics-server: ``pod_cpu_usage(pod)`` is what the HorizontalPodAutoscaler reads,
 ``cpuBaseline + (served rate / ready endpoints) * cpuPerRequest`` for a ready endpoint of a traffic Service.
+Memory works the same way (``memoryBaseline``, ``memoryPerRequest``): ``pod_memory_usage(pod)``, and whenever the
+rate or the ready endpoints of a Service with memory figures change, ``on_memory_change`` (the kubelet's OOM
+check) is called for its ready endpoints, in a later event at the same instant (never inside a watch callback).
+Services without memory figures schedule nothing, so runs without them are unchanged.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from models.kubesim import Scenario, TrafficSpec
@@ -37,6 +42,9 @@ class ServiceTraffic:
         "cpu_baseline",
         "cpu_per_request",
         "dropped",
+        "memory_baseline",
+        "memory_check_pending",
+        "memory_per_request",
         "name",
         "namespace",
         "override",
@@ -55,6 +63,9 @@ class ServiceTraffic:
         self.threshold = spec.min_ready_endpoints
         self.cpu_per_request = spec.cpu_per_request
         self.cpu_baseline = spec.cpu_baseline
+        self.memory_per_request = spec.memory_per_request
+        self.memory_baseline = spec.memory_baseline
+        self.memory_check_pending = False
         self.sources: dict[int, float] = {}  # traffic entry index -> its rate to this Service
         self.override: float | None = None
         self.ready = 0
@@ -118,6 +129,7 @@ class TrafficModel:
         self._specs: tuple[TrafficSpec, ...] = scenario.traffic if scenario is not None else ()
         self.services: dict[tuple[str, str], ServiceTraffic] = {}
         self._targets: dict[int, list[ServiceTraffic]] = {}
+        self.on_memory_change: Callable[[Pod], None] | None = None  # the kubelet's OOM check
         store.watch("Endpoints", self._on_endpoints)
         if self._specs:
             # URGENT: the rates are in place before anything else happens at t=0.
@@ -173,7 +185,9 @@ class TrafficModel:
         now = self._engine.now
         for svc in targets:
             svc.advance(now)
-            svc.sources[index] = share
+            if svc.sources.get(index) != share:
+                svc.sources[index] = share
+                self._memory_changed(svc)
 
     def _tick_diurnal(self, index: int) -> None:
         spec = self._specs[index]
@@ -195,6 +209,7 @@ class TrafficModel:
             raise KeyError(f"Service {namespace}/{name} has no traffic entry")
         svc.advance(self._engine.now)
         svc.override = float(rps)
+        self._memory_changed(svc)
 
     # -- endpoints ----------------------------------------------------------------------------------------------
     def _on_endpoints(self, change: str, endpoints: Endpoints) -> None:
@@ -205,6 +220,51 @@ class TrafficModel:
         if ready != svc.ready:
             svc.advance(self._engine.now)
             svc.ready = ready
+            self._memory_changed(svc)
+        elif ready:
+            self._memory_changed(svc)  # the same count, possibly other pods
+
+    # -- memory (OOM kills) -------------------------------------------------------------------------------------
+    def _memory_changed(self, svc: ServiceTraffic) -> None:
+        if svc.memory_per_request <= 0 and svc.memory_baseline <= 0:
+            return
+        if self.on_memory_change is None or svc.memory_check_pending:
+            return
+        svc.memory_check_pending = True
+        self._engine.call_soon(self._check_memory, svc)
+
+    def _check_memory(self, svc: ServiceTraffic) -> None:
+        svc.memory_check_pending = False
+        check = self.on_memory_change
+        endpoints = self._store.get("Endpoints", svc.namespace, svc.name)
+        if check is None or not isinstance(endpoints, Endpoints):
+            return
+        for name in endpoints.ready:
+            pod = self._store.get("Pod", svc.namespace, name)
+            if isinstance(pod, Pod):
+                check(pod)
+
+    def pod_memory_usage(self, pod: Pod) -> int | None:
+        """Memory in bytes the traffic model gives the pod (None: it is behind no Service with memory figures).
+
+        A ready endpoint uses ``memoryBaseline + (served rate / ready endpoints) * memoryPerRequest``; a pod that
+        is not ready the baseline only.
+        """
+        if pod.phase != "Running" or not pod.node_name:
+            return None
+        for (namespace, name), svc in self.services.items():
+            if namespace != pod.namespace or (svc.memory_per_request <= 0 and svc.memory_baseline <= 0):
+                continue
+            service = self._store.get("Service", namespace, name)
+            if not isinstance(service, Service) or not service.selector:
+                continue
+            if not all(pod.labels.get(k) == v for k, v in service.selector.items()):
+                continue
+            usage = float(svc.memory_baseline)
+            if pod.ready and pod.deletion_timestamp is None and svc.ready > 0:
+                usage += svc.served_rate / svc.ready * svc.memory_per_request
+            return math.ceil(usage - 1e-9)
+        return None
 
     # -- metrics-server -----------------------------------------------------------------------------------------
     def pod_cpu_usage(self, pod: Pod) -> int | None:

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from simulator.cli import main
 
 POD_KEYS = {
@@ -81,14 +83,42 @@ def test_summary_has_the_contract_keys(tmp_path: Path):
         "events_total",
         "wall_seconds",
     } <= set(s)
-    assert s["seed"] == 42 and s["duration"] == 1800 and s["kubernetesVersion"] == "1.35"
+    assert s["seed"] == 42 and s["duration"] == 86400 and s["kubernetesVersion"] == "1.35"
     assert set(s["pods"]) == {"created", "scheduled", "pending_at_end"}
+    assert s["pods"]["pending_at_end"] == 0
     assert set(s["scheduling_latency_seconds"]) == {"p50", "p90", "p99", "max"}
-    assert {w["name"] for w in s["workloads"]} == {"web", "api", "cart", "cache"}
+    assert {(w["kind"], w["name"]) for w in s["workloads"]} == {
+        ("Deployment", "web"),
+        ("Deployment", "api"),
+        ("Deployment", "cart"),
+        ("ReplicationController", "cache"),
+        ("StatefulSet", "db"),
+        ("DaemonSet", "node-agent"),
+    }
+    desired = {w["name"]: w["desired"] for w in s["workloads"]}
+    # api scaled to 6 at 18m; the HPA has brought web back to its minimum by night; an agent per node.
+    assert desired == {"web": 3, "api": 6, "cart": 3, "cache": 2, "db": 3, "node-agent": 12}
     for w in s["workloads"]:
-        assert set(w) == {"kind", "namespace", "name", "desired", "ready_at_end", "availability"}
+        assert set(w) == {
+            "kind",
+            "namespace",
+            "name",
+            "desired",
+            "ready_at_end",
+            "availability",
+            "availability_min",
+            "seconds_below_desired",
+        }
         assert w["ready_at_end"] == w["desired"]
-        assert 0.5 < w["availability"] <= 1.0
+        assert 0.99 < w["availability"] <= 1.0
+        assert 0.0 <= w["availability_min"] <= 1.0
+        assert w["seconds_below_desired"] >= 0
+    # The db pod on the crashed node stays Terminating until general-4 returns at 22m (at most one pod per
+    # ordinal); it is below desired from the crash's detection (350 s) until its replacement is Ready.
+    db = next(w for w in s["workloads"] if w["name"] == "db")
+    assert (
+        db["availability_min"] == pytest.approx(2 / 3, abs=1e-6) and db["seconds_below_desired"] > 1000 - 350
+    )
     assert set(s["nodes"]) == {
         "count",
         "ready_at_end",
@@ -96,11 +126,50 @@ def test_summary_has_the_contract_keys(tmp_path: Path):
         "memory_requested_fraction_mean",
     }
     assert s["nodes"]["count"] == 12 and s["nodes"]["ready_at_end"] == 12
-    (fault,) = s["faults"]
-    assert fault["type"] == "crashNode" and fault["target"] == "general-4" and fault["t"] == 300
-    assert fault["detected_at"] == 350
-    assert fault["pods_evicted_at"] == 650
-    assert fault["replacements_ready_at"] is not None and fault["replacements_ready_at"] > 650
+    scripted, *random_failures = s["faults"]
+    assert scripted["type"] == "crashNode" and scripted["target"] == "general-4" and scripted["t"] == 300
+    assert scripted["detected_at"] == 350
+    assert scripted["pods_evicted_at"] == 650
+    # general-4 is back at 22m (1320 s); the db pod is recreated then and Ready after 20 s + 10 s.
+    assert scripted["replacements_ready_at"] == 1350
+    # Random node failures (MTBF 72 h per node, from seed 42) on top of the scripted crash, each detected 40-50 s
+    # after it (the next lease check), its pods evicted 300 s later.
+    assert random_failures and all(f["type"] == "nodeFailure" for f in random_failures)
+    for f in random_failures:
+        assert f["target"].startswith("general-") and 40 <= f["detected_at"] - f["t"] <= 60
+        assert f["pods_evicted_at"] == f["detected_at"] + 300
+        assert f["replacements_ready_at"] is not None
+    assert s["restarts"] >= 0 and s["preemptions"] == 0
+    assert s["evictions"]["api"] == 0 and s["evictions"]["taint_manager"] > 0
+    by_service = {svc["name"]: svc for svc in s["services"]}
+    assert set(by_service) == {"web", "api"}  # the Ingress splits its traffic between its two backends
+    for svc in by_service.values():
+        assert svc["requests"] == pytest.approx(600 / 2 * 86400)  # a whole diurnal period: the mean
+        assert svc["availability"] > 0.999
+    assert s["cost"]["node_hours"] == 12 * 24
+
+
+def test_default_scenario_shows_every_building_block(tmp_path: Path):
+    log = tmp_path / "e.jsonl"
+    assert main(["run", "--quiet", "--events", str(log)]) == 0
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    reasons = {(r["kind"], r["reason"]) for r in records if r["type"] == "EVENT"}
+    assert ("CronJob", "SuccessfulCreate") in reasons  # the nightly report at 02:00
+    assert ("Job", "Completed") in reasons
+    assert ("StatefulSet", "SuccessfulCreate") in reasons
+    assert ("DaemonSet", "SuccessfulCreate") in reasons
+    assert ("Node", "NodeFailure") in reasons and ("Node", "NodeRepaired") in reasons
+    cron = [
+        r
+        for r in records
+        if r["type"] == "EVENT" and r["kind"] == "CronJob" and r["reason"] == "SuccessfulCreate"
+    ]
+    assert [r["t"] for r in cron] == [7200.1]  # 02:00 plus the controller's 100 ms requeue delay
+    rescales = [r for r in records if r["type"] == "EVENT" and r["reason"] == "SuccessfulRescale"]
+    sizes = [int(r["message"].split("New size: ")[1].split(";")[0]) for r in rescales]
+    assert max(sizes) > 6 and sizes[-1] == 3  # the HPA follows the diurnal load up and back down
+    db_pods = sorted({r["name"] for r in records if r["kind"] == "Pod" and r["name"].startswith("db-")})
+    assert db_pods == ["db-0", "db-1", "db-2"]
 
 
 def test_until_stops_early(tmp_path: Path):

@@ -6,6 +6,12 @@ run for a set duration (then Succeeded, or restart under ``restartPolicy: Always
 after a container has run for 10 minutes. A pod marked for deletion is stopped (``Killing``) and removed after its
 shutdown time (capped by ``terminationGracePeriodSeconds``).
 
+A container whose memory usage (``kubesim.dev/memory-usage`` on the pod, plus what the traffic model gives a
+Service's endpoints, ``memoryPerRequest``) exceeds its ``resources.limits.memory`` is OOM-killed: exit code 137,
+``lastState.terminated.reason: OOMKilled``, a Warning ``OOMKilled`` Event, then the restartPolicy and
+CrashLoopBackOff as for any failed container. Usage is checked when the container starts and whenever the traffic
+model's load on it changes; a container without a memory limit is never OOM-killed.
+
 When a node crashes its kubelet stops: its timers are dropped and its lease stops renewing, and nothing more is
 written about its pods until it recovers (the control plane only learns of the crash through the lease).
 
@@ -16,18 +22,22 @@ the control plane, but its containers keep running: ``disconnect`` pauses the ku
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
+from models.annotations import MEMORY_USAGE
 from models.node import Lease, Node
 from models.pod import Pod
+from models.quantity import format_bytes, resource_value
 from simulator.controllers.base import ControllerContext
 from simulator.engine import Handle
 from simulator.podutil import PodTiming, pod_timing
 from simulator.store import DELETED
 
-__all__ = ["Kubelet", "PodFaults"]
+__all__ = ["OOM_EXIT_CODE", "Kubelet", "PodFaults"]
 
 LEASE_NAMESPACE = "kube-node-lease"
+OOM_EXIT_CODE = 137  # 128 + SIGKILL
 
 
 class PodFaults(Protocol):
@@ -74,6 +84,8 @@ class Kubelet:
         self._down: set[str] = set()
         self._disconnected: set[str] = set()  # cut off from the control plane; containers keep running
         self.pod_faults: PodFaults | None = None
+        # Memory the traffic model gives a pod (bytes), on top of its ``kubesim.dev/memory-usage``.
+        self.traffic_memory: Callable[[Pod], int | None] | None = None
         ctx.store.watch("Pod", self._on_pod)
         ctx.store.watch("Node", self._on_node)
 
@@ -151,6 +163,57 @@ class Kubelet:
             return
         runtime.cancel()
         self._container_exited(pod, 1)
+
+    # -- memory ---------------------------------------------------------------------------------------------------
+    def memory_usage(self, pod: Pod) -> int | None:
+        """The pod's first container's memory usage in bytes (annotation + traffic), or None if nothing says."""
+        usage: int | None = None
+        value = pod.annotations.get(MEMORY_USAGE)
+        if value is not None:
+            usage = resource_value("memory", value)
+        if self.traffic_memory is not None:
+            extra = self.traffic_memory(pod)
+            if extra is not None:
+                usage = (usage or 0) + extra
+        return usage
+
+    def _over_limit(self, pod: Pod) -> tuple[int, int] | None:
+        """(usage, limit) when the first container uses more memory than its limit, else None."""
+        if not pod.spec.containers:
+            return None
+        limit = pod.spec.containers[0].limits.get("memory")
+        if limit is None:
+            return None
+        usage = self.memory_usage(pod)
+        if usage is None or usage <= limit:
+            return None
+        return usage, limit
+
+    def check_memory(self, pod: Pod) -> None:
+        """OOM-kill the pod's running container now if its memory usage exceeds its limit."""
+        runtime = self._pods.get(pod.uid)
+        if runtime is None or runtime.killing or not self._live(pod) or pod.container_state != "Running":
+            return
+        if self._over_limit(pod) is not None:
+            self._oom_kill(pod)
+
+    def _oom_kill(self, pod: Pod) -> None:
+        runtime = self._pods.get(pod.uid)
+        if runtime is None or runtime.killing or not self._live(pod) or pod.container_state != "Running":
+            return
+        over = self._over_limit(pod)
+        if over is None:
+            return
+        runtime.cancel()
+        container = pod.spec.containers[0].name
+        self._store.event(
+            pod,
+            "OOMKilled",
+            f"Container {container} was OOM-killed (exit code {OOM_EXIT_CODE}): memory usage "
+            f"{format_bytes(over[0])} exceeds its limit {format_bytes(over[1])}",
+            "Warning",
+        )
+        self._container_exited(pod, OOM_EXIT_CODE)
 
     def _resume(self, pod: Pod, runtime: _PodRuntime) -> None:
         """Pick up a pod whose containers kept running while the kubelet was not heard."""
@@ -262,6 +325,11 @@ class Kubelet:
             self._store.update(pod)
             runtime.timer = self._engine.call_soon(self._container_exited, pod, 1)
             return
+        if pod.spec.containers and "memory" in pod.spec.containers[0].limits and self._over_limit(pod):
+            # The container grows past its limit right after starting, before its readiness probe passes.
+            self._store.update(pod)
+            runtime.timer = self._engine.call_soon(self._oom_kill, pod)
+            return
         if timing.ready <= 0:
             pod.ready = True
             pod.ready_since = now
@@ -303,6 +371,10 @@ class Kubelet:
         if runtime is None or not self._live(pod):
             return
         runtime.timer = None
+        pod.last_exit_code = exit_code
+        pod.last_termination_reason = (
+            "Completed" if exit_code == 0 else "OOMKilled" if exit_code == OOM_EXIT_CODE else "Error"
+        )
         policy = pod.spec.restart_policy
         if policy == "Never" or (policy == "OnFailure" and exit_code == 0):
             self._finish(pod, "Succeeded" if exit_code == 0 else "Failed")

@@ -72,6 +72,38 @@ def _compute_requests(pod: Pod) -> tuple[int, int]:
     return cpu + spec.overhead.get("cpu", 0), mem + spec.overhead.get("memory", 0)
 
 
+class _Shortfall:
+    """A workload's recovery record: its lowest ready/desired fraction and the time spent below its desired
+    count, both counted from the moment it first reached a desired count above 0 (the start-up at t=0 is not a
+    shortfall)."""
+
+    __slots__ = ("below", "below_since", "minimum", "reached")
+
+    def __init__(self) -> None:
+        self.reached = False
+        self.minimum = 1.0
+        self.below = 0.0
+        self.below_since: float | None = None
+
+    def observe(self, now: float, ready: int, desired: int) -> None:
+        if not self.reached:
+            if ready < desired or desired <= 0:  # a DaemonSet's desired count is 0 until it is first synced
+                return
+            self.reached = True
+        if ready < desired:
+            self.minimum = min(self.minimum, max(ready, 0) / desired)
+            if self.below_since is None:
+                self.below_since = now
+        elif self.below_since is not None:
+            self.below += now - self.below_since
+            self.below_since = None
+
+    def seconds_below(self, now: float) -> float | None:
+        if not self.reached:
+            return None
+        return self.below + (now - self.below_since if self.below_since is not None else 0.0)
+
+
 class _Fault:
     __slots__ = (
         "affected",
@@ -119,6 +151,11 @@ class MetricsCollector:
         self._cpu_frac = _Integral(0.0, 0.0)
         self._mem_frac = _Integral(0.0, 0.0)
         self._availability: dict[tuple[str, str, str], _Integral] = {}
+        self._shortfall: dict[tuple[str, str, str], _Shortfall] = {}
+        self._restart_seen: dict[str, int] = {}  # pod uid -> restart count already counted
+        self.restarts = 0
+        self.taint_evictions = 0
+        self.preemptions = 0
         self._faults: list[_Fault] = []
         self._workload_faults: list[_Fault] = []  # open faults detected through their pods' BackOff
         self.cost = CostMeter(store)
@@ -134,6 +171,14 @@ class MetricsCollector:
         if change == ADDED:
             self.pods_created += 1
         uid = pod.uid
+        restarts = pod.restart_count
+        if restarts:  # only pods that have restarted pay for this
+            seen = self._restart_seen.get(uid, 0)
+            if restarts > seen:
+                self.restarts += restarts - seen
+                self._restart_seen[uid] = restarts
+            if change == DELETED:
+                self._restart_seen.pop(uid, None)
         counted = self._bound.get(uid)
         should_count = change != DELETED and pod.node_name != "" and pod.phase not in _TERMINAL
         if should_count is (counted is not None):
@@ -187,6 +232,10 @@ class MetricsCollector:
         else:
             integral.set(now, value)
         if change != DELETED:
+            shortfall = self._shortfall.get(key)
+            if shortfall is None:
+                shortfall = self._shortfall[key] = _Shortfall()
+            shortfall.observe(now, int(obj.status.ready_replicas), self._desired(obj))
             self._check_recovery(now)
 
     @staticmethod
@@ -263,7 +312,10 @@ class MetricsCollector:
                     fault.down.discard(involved.name)
                     fault.node_back = not fault.down
             self._check_recovery(t)
+        elif reason == "Preempted":
+            self.preemptions += 1
         elif reason == "TaintManagerEviction" and isinstance(involved, Pod):
+            self.taint_evictions += 1
             for fault in self._faults:
                 if (
                     involved.node_name in fault.nodes
@@ -294,6 +346,22 @@ class MetricsCollector:
             return True
         return bool(obj.status.ready_replicas >= self._desired(obj))
 
+    # -- gauges (time series) ------------------------------------------------------------------------------------
+    def requested_fractions(self) -> tuple[float, float]:
+        """(cpu, memory) requested by bound, non-terminal pods as fractions of the nodes' allocatable, now."""
+        cpu = self._cpu_req / self._cpu_alloc if self._cpu_alloc else 0.0
+        mem = self._mem_req / self._mem_alloc if self._mem_alloc else 0.0
+        return cpu, mem
+
+    def workload_counts(self) -> list[tuple[tuple[str, str, str], int, int]]:
+        """((kind, namespace, name), ready, desired) of every top-level workload that exists now."""
+        out = []
+        for key in sorted(self._availability):
+            obj = self._store.get(key[0], key[1], key[2])
+            if obj is not None:
+                out.append((key, int(obj.status.ready_replicas), self._desired(obj)))
+        return out
+
     # -- summary ------------------------------------------------------------------------------------------------
     def add_section(self, name: str, render: Callable[[], Any]) -> None:
         """Add ``name: render()`` to every summary (e.g. the traffic model's ``services``)."""
@@ -318,6 +386,8 @@ class MetricsCollector:
             obj = store.get(kind, ns, name)
             if obj is None:
                 continue
+            shortfall = self._shortfall.get((kind, ns, name))
+            reached = shortfall is not None and shortfall.reached
             workloads.append(
                 {
                     "kind": kind,
@@ -326,6 +396,11 @@ class MetricsCollector:
                     "desired": self._desired(obj),
                     "ready_at_end": int(obj.status.ready_replicas),
                     "availability": round(integral.mean(now), 6),
+                    # None until the workload first reaches its desired count
+                    "availability_min": round(shortfall.minimum, 6) if shortfall and reached else None,
+                    "seconds_below_desired": (
+                        round(shortfall.seconds_below(now) or 0.0, 6) if shortfall and reached else None
+                    ),
                 }
             )
         nodes = store.list("Node")
@@ -360,6 +435,11 @@ class MetricsCollector:
                 for f in self._faults
             ],
         }
+        from simulator.eviction import accepted_evictions  # not at import time: eviction imports controllers
+
+        result["restarts"] = self.restarts
+        result["evictions"] = {"taint_manager": self.taint_evictions, "api": accepted_evictions(store)}
+        result["preemptions"] = self.preemptions
         result["cost"] = self.cost.summary()
         for name, render in self._sections.items():
             result[name] = render()
