@@ -20,7 +20,7 @@ when a column is read, so binding a pod costs a few list updates and no numpy sc
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, overload
 
 import numpy as np
@@ -30,7 +30,7 @@ from models.node import Node
 from models.pod import Pod, Taint
 from simulator.scheduler.resources import CPU, EPHEMERAL, MEMORY, PODS, PodRequest, pod_request
 
-__all__ = ["ROW_FIELDS", "DirtyLog", "NodeInfo", "NodeSnapshot", "NodeTable"]
+__all__ = ["ROW_FIELDS", "DirtyLog", "NodeInfo", "NodeSnapshot", "NodeTable", "pod_has_affinity", "pod_host_ports"]
 
 I64 = npt.NDArray[np.int64]
 BoolArr = npt.NDArray[np.bool_]
@@ -87,7 +87,7 @@ class DirtyLog:
 class NodeSnapshot:
     """What the scheduler last saw of a node's spec (the store mutates live objects in place)."""
 
-    __slots__ = ("allocatable", "labels", "taints", "unschedulable", "zone")
+    __slots__ = ("allocatable", "images", "labels", "taints", "unschedulable", "zone")
 
     def __init__(self, node: Node) -> None:
         self.allocatable = dict(node.allocatable)
@@ -95,6 +95,33 @@ class NodeSnapshot:
         self.taints: tuple[Taint, ...] = tuple(node.taints)
         self.unschedulable = node.unschedulable
         self.zone = zone_key(node.labels)
+        # ``NodeInfo.ImageStates`` (1.35 internal/cache): every name in ``status.images[*].names`` -> size in bytes
+        self.images: dict[str, int] = {name: img.size_bytes for img in node.images for name in img.names}
+
+
+def pod_has_affinity(pod: Pod) -> bool:
+    """``len(PodInfo.RequiredAffinityTerms|...)>0``: any pod (anti-)affinity term (``NodeInfo.PodsWithAffinity``)."""
+    aff = pod.spec.affinity
+    if aff is None:
+        return False
+    pa, paa = aff.pod_affinity, aff.pod_anti_affinity
+    return bool(
+        (pa is not None and (pa.required or pa.preferred)) or (paa is not None and (paa.required or paa.preferred))
+    )
+
+
+def pod_host_ports(pod: Pod) -> tuple[tuple[str, str, int], ...]:
+    """``util.GetHostPorts`` (1.35): (hostIP, protocol, hostPort) of containers and restartable init containers
+    with hostPort > 0; hostIP defaults to 0.0.0.0 and protocol to TCP (``HostPortInfo`` sanitising)."""
+    out: list[tuple[str, str, int]] = []
+    spec = pod.spec
+    for c in spec.init_containers:
+        if c.restart_policy == "Always":
+            out.extend((p.host_ip or "0.0.0.0", p.protocol or "TCP", p.host_port) for p in c.ports if p.host_port > 0)
+    for c in spec.containers:
+        if c.ports:
+            out.extend((p.host_ip or "0.0.0.0", p.protocol or "TCP", p.host_port) for p in c.ports if p.host_port > 0)
+    return tuple(out)
 
 
 class NodeInfo:
@@ -119,6 +146,22 @@ class NodeInfo:
     @property
     def pod_count(self) -> int:
         return self._row()[N_PODS]
+
+    @property
+    def pods(self) -> Iterable[Pod]:
+        """``NodeInfo.Pods``: the pods counted on this node (bound or assumed)."""
+        return self.table.pods_by_node.get(self.node.name, _EMPTY).values()
+
+    @property
+    def pods_with_affinity(self) -> Iterable[Pod]:
+        """``NodeInfo.PodsWithAffinity``: pods on this node with any pod (anti-)affinity term."""
+        return self.table.affinity_pods.get(self.node.name, _EMPTY).values()
+
+    @property
+    def images(self) -> Mapping[str, int]:
+        snap = self.table.snapshots[self.slot]
+        assert snap is not None
+        return snap.images
 
     def allocatable(self, resource: str) -> int:
         if resource == CPU:
@@ -157,6 +200,8 @@ class NodeInfo:
             return self._row()[NZ_MEM]
         return self.requested(resource)
 
+
+_EMPTY: dict[str, Pod] = {}
 
 #: the fields of a row (``NodeTable.rows[slot]``), also the names of the numpy columns
 ROW_FIELDS = (
@@ -233,6 +278,14 @@ class NodeTable:
         self.count_unschedulable = 0
         self.count_hard_tainted = 0  # nodes with a NoSchedule/NoExecute taint
         self.count_prefer_tainted = 0  # nodes with a PreferNoSchedule taint
+        # pod indexes for PodTopologySpread, InterPodAffinity and NodePorts (by node name / namespace, uid -> Pod)
+        self.pods_by_node: dict[str, dict[str, Pod]] = {}
+        self.ns_pods: dict[str, dict[str, Pod]] = {}
+        self.affinity_pods: dict[str, dict[str, Pod]] = {}
+        self.port_pods: dict[str, dict[str, tuple[tuple[str, str, int], ...]]] = {}
+        self.count_affinity_pods = 0  # counted pods with any pod (anti-)affinity term
+        #: ``ImageStateSummary.NumNodes``: live nodes listing each image name
+        self.image_nodes: dict[str, int] = {}
 
     # -- numpy columns --------------------------------------------------------------------------------------------
     def _sync(self) -> None:
@@ -393,11 +446,21 @@ class NodeTable:
         for req in self.orphans.pop(node.name, {}).values():
             self._account(slot, req, 1)
         self._taint_counts(snap, 1)
+        self._image_counts(snap, 1)
         self._zones.setdefault(snap.zone, []).append(node.name)
         self._order_dirty = True
         self.log.mark(slot)
         self.node_log.mark(slot)
         return slot
+
+    def _image_counts(self, snap: NodeSnapshot, sign: int) -> None:
+        counts = self.image_nodes
+        for name in snap.images:
+            c = counts.get(name, 0) + sign
+            if c:
+                counts[name] = c
+            else:
+                del counts[name]
 
     def update_node(self, node: Node) -> set[str]:
         """Refresh a node's row. Returns what changed: ``Allocatable``, ``Label``, ``Taint`` (taints/unschedulable)."""
@@ -416,6 +479,12 @@ class NodeTable:
         if new.taints != old.taints or new.unschedulable != old.unschedulable:
             changes.add("Taint")
         self.nodes[slot] = node
+        if new.images != old.images:
+            self._image_counts(old, -1)
+            self._image_counts(new, 1)
+            self.snapshots[slot] = new
+            self.log.mark(slot)
+            self.node_log.mark(slot)
         if not changes:
             return changes
         self._taint_counts(old, -1)
@@ -446,6 +515,7 @@ class NodeTable:
         snap = self.snapshots[slot]
         assert snap is not None
         self._taint_counts(snap, -1)
+        self._image_counts(snap, -1)
         self._remove_from_zone(snap.zone, name)
         self.nodes[slot] = None
         self.snapshots[slot] = None
@@ -511,6 +581,7 @@ class NodeTable:
             self.remove_pod(uid)
         req = pod_request(pod.spec)
         pod_node[uid] = (name, req)
+        self._index_pod(pod, uid, name)
         slot = self.slot_of.get(name)
         if slot is None:
             bucket = self.orphans.get(name)
@@ -538,6 +609,7 @@ class NodeTable:
         if entry is None:
             return None
         name, req = entry
+        self._unindex_pod(uid, name)
         slot = self.slot_of.get(name)
         if slot is None:
             bucket = self.orphans.get(name)
@@ -559,3 +631,44 @@ class NodeTable:
             self._account_scalars(slot, req, -1)
         self.log.mark(slot)
         return name
+
+    # -- pod indexes ----------------------------------------------------------------------------------------------
+    def _index_pod(self, pod: Pod, uid: str, name: str) -> None:
+        bucket = self.pods_by_node.get(name)
+        if bucket is None:
+            self.pods_by_node[name] = {uid: pod}
+        else:
+            bucket[uid] = pod
+        ns = self.ns_pods.get(pod.namespace)
+        if ns is None:
+            self.ns_pods[pod.namespace] = {uid: pod}
+        else:
+            ns[uid] = pod
+        spec = pod.spec
+        if spec.affinity is not None and pod_has_affinity(pod):
+            self.affinity_pods.setdefault(name, {})[uid] = pod
+            self.count_affinity_pods += 1
+        ports = pod_host_ports(pod)
+        if ports:
+            self.port_pods.setdefault(name, {})[uid] = ports
+
+    def _unindex_pod(self, uid: str, name: str) -> None:
+        bucket = self.pods_by_node.get(name)
+        pod = bucket.pop(uid, None) if bucket is not None else None
+        if bucket is not None and not bucket:
+            del self.pods_by_node[name]
+        if pod is None:
+            return
+        ns = self.ns_pods.get(pod.namespace)
+        if ns is not None:
+            ns.pop(uid, None)
+            if not ns:
+                del self.ns_pods[pod.namespace]
+        aff = self.affinity_pods.get(name)
+        if aff is not None and aff.pop(uid, None) is not None:
+            self.count_affinity_pods -= 1
+            if not aff:
+                del self.affinity_pods[name]
+        ports = self.port_pods.get(name)
+        if ports is not None and ports.pop(uid, None) is not None and not ports:
+            del self.port_pods[name]
