@@ -364,10 +364,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     rates: dict[str, float] = {}
     outcomes: dict[str, Outcome] = {}
+    best: dict[str, float] = {}
+    # Rounds interleave the variants (one run of each per round), so a slow spell of this shared VM hits every
+    # variant alike instead of only the ones that happened to run during it; each variant keeps its best run.
+    for _ in range(args.repeat):
+        for name in names:
+            elapsed, outcome = measure(VARIANTS[name], p, 1)
+            if name in outcomes and outcome != outcomes[name]:
+                raise RuntimeError(f"{name} is not deterministic: {outcome} != {outcomes[name]}")
+            outcomes[name] = outcome
+            best[name] = min(best.get(name, float("inf")), elapsed)
     for name in names:
-        elapsed, outcome = measure(VARIANTS[name], p, args.repeat)
+        elapsed, outcome = best[name], outcomes[name]
         rates[name] = outcome.events / elapsed
-        outcomes[name] = outcome
         print(f"  {name:<18} {rates[name]:>12,.0f} events/s  ({outcome.events:,} events in {elapsed:.3f} s)")
 
     first = next(iter(outcomes.values()))
