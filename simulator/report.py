@@ -65,7 +65,7 @@ def print_summary(summary: dict[str, Any], console: Console | None = None) -> No
         console.print(table)
     if summary["faults"]:
         table = Table(title="Faults and recovery")
-        for col in ("t", "fault", "target", "detected", "pods evicted", "replacements ready"):
+        for col in ("t", "fault", "target", "detected", "evicted", "rescheduled", "ready again"):
             table.add_column(col)
         for f in summary["faults"]:
             table.add_row(
@@ -74,6 +74,7 @@ def print_summary(summary: dict[str, Any], console: Console | None = None) -> No
                 f["target"],
                 _seconds(f["detected_at"]),
                 _seconds(f["pods_evicted_at"]),
+                _seconds(f.get("replacements_scheduled_at")),
                 _seconds(f["replacements_ready_at"]),
             )
         console.print(table)

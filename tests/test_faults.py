@@ -209,6 +209,7 @@ def test_crash_loop_restarts_with_doubling_backoff_then_runs_normally() -> None:
         "target": "Deployment/web",
         "detected_at": 100.0,
         "pods_evicted_at": None,
+        "replacements_scheduled_at": None,
         "replacements_ready_at": 250.0,
     }
 

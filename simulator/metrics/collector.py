@@ -115,6 +115,7 @@ class _Fault:
         "node_back",
         "nodes",
         "ready_at",
+        "scheduled_at",
         "t",
         "type",
     )
@@ -127,6 +128,7 @@ class _Fault:
         self.affected = affected
         self.detected_at: float | None = None
         self.evicted_at: float | None = None
+        self.scheduled_at: float | None = None
         self.ready_at: float | None = None
         self.node_back = False
         self.down: set[str] = set()  # its nodes the control plane currently sees NotReady
@@ -324,11 +326,38 @@ class MetricsCollector:
                     and not fault.ended
                 ):
                     fault.evicted_at = t
+        elif reason == "Scheduled" and isinstance(involved, Pod):
+            self._check_rescheduled(t, involved)
         elif reason == "BackOff" and self._workload_faults and isinstance(involved, Pod):
             owner = self.workload_of(involved)
             for fault in self._workload_faults:
                 if fault.detected_at is None and owner in fault.affected:
                     fault.detected_at = t
+
+    def _check_rescheduled(self, now: float, pod: Pod) -> None:
+        """A fault's pods are rescheduled once, after the eviction, no affected workload has an unbound pod."""
+        waiting = [f for f in self._faults if f.evicted_at is not None and f.scheduled_at is None]
+        if not waiting:
+            return
+        owner = self.workload_of(pod)
+        for fault in waiting:
+            if owner in fault.affected and not any(self._has_unbound_pod(key) for key in fault.affected):
+                fault.scheduled_at = now
+
+    def _has_unbound_pod(self, key: tuple[str, str, str]) -> bool:
+        kind, namespace, name = key
+        obj = self._store.get(kind, namespace, name)
+        if obj is None:
+            return False
+        owners = [obj]
+        if kind == "Deployment":
+            owners = [
+                rs for rs in self._store.list("ReplicaSet", namespace)
+                if rs.controller_ref is not None and rs.controller_ref.uid == obj.uid
+            ]  # fmt: skip
+        return any(
+            not p.node_name and p.is_active for owner in owners for p in self._store.pods_owned_by(owner.uid)
+        )
 
     def _check_recovery(self, now: float) -> None:
         for fault in self._faults:
@@ -430,6 +459,7 @@ class MetricsCollector:
                     "target": f.node,
                     "detected_at": f.detected_at,
                     "pods_evicted_at": f.evicted_at,
+                    "replacements_scheduled_at": f.scheduled_at,
                     "replacements_ready_at": f.ready_at,
                 }
                 for f in self._faults

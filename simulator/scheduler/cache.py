@@ -30,7 +30,15 @@ from models.node import Node
 from models.pod import Pod, Taint
 from simulator.scheduler.resources import CPU, EPHEMERAL, MEMORY, PODS, PodRequest, pod_request
 
-__all__ = ["ROW_FIELDS", "DirtyLog", "NodeInfo", "NodeSnapshot", "NodeTable", "pod_has_affinity", "pod_host_ports"]
+__all__ = [
+    "ROW_FIELDS",
+    "DirtyLog",
+    "NodeInfo",
+    "NodeSnapshot",
+    "NodeTable",
+    "pod_has_affinity",
+    "pod_host_ports",
+]
 
 I64 = npt.NDArray[np.int64]
 BoolArr = npt.NDArray[np.bool_]
@@ -106,7 +114,8 @@ def pod_has_affinity(pod: Pod) -> bool:
         return False
     pa, paa = aff.pod_affinity, aff.pod_anti_affinity
     return bool(
-        (pa is not None and (pa.required or pa.preferred)) or (paa is not None and (paa.required or paa.preferred))
+        (pa is not None and (pa.required or pa.preferred))
+        or (paa is not None and (paa.required or paa.preferred))
     )
 
 
@@ -117,10 +126,14 @@ def pod_host_ports(pod: Pod) -> tuple[tuple[str, str, int], ...]:
     spec = pod.spec
     for c in spec.init_containers:
         if c.restart_policy == "Always":
-            out.extend((p.host_ip or "0.0.0.0", p.protocol or "TCP", p.host_port) for p in c.ports if p.host_port > 0)
+            out.extend(
+                (p.host_ip or "0.0.0.0", p.protocol or "TCP", p.host_port) for p in c.ports if p.host_port > 0
+            )
     for c in spec.containers:
         if c.ports:
-            out.extend((p.host_ip or "0.0.0.0", p.protocol or "TCP", p.host_port) for p in c.ports if p.host_port > 0)
+            out.extend(
+                (p.host_ip or "0.0.0.0", p.protocol or "TCP", p.host_port) for p in c.ports if p.host_port > 0
+            )
     return tuple(out)
 
 
@@ -648,9 +661,10 @@ class NodeTable:
         if spec.affinity is not None and pod_has_affinity(pod):
             self.affinity_pods.setdefault(name, {})[uid] = pod
             self.count_affinity_pods += 1
-        ports = pod_host_ports(pod)
-        if ports:
-            self.port_pods.setdefault(name, {})[uid] = ports
+        if spec.init_containers or any(c.ports for c in spec.containers):
+            ports = pod_host_ports(pod)
+            if ports:
+                self.port_pods.setdefault(name, {})[uid] = ports
 
     def _unindex_pod(self, uid: str, name: str) -> None:
         bucket = self.pods_by_node.get(name)

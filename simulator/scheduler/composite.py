@@ -31,13 +31,17 @@ import numpy as np
 import numpy.typing as npt
 
 from models.pod import Pod, PodSpec, Toleration
-from simulator.scheduler.cache import NodeTable
+from simulator.scheduler.cache import NodeTable, pod_has_affinity, pod_host_ports
 from simulator.scheduler.framework import Code, Cursor, CycleState, Plugin
 from simulator.scheduler.plugins.balanced_allocation import NodeResourcesBalancedAllocation
+from simulator.scheduler.plugins.image_locality import ImageLocality
+from simulator.scheduler.plugins.inter_pod_affinity import InterPodAffinity
 from simulator.scheduler.plugins.node_affinity import NodeAffinity
 from simulator.scheduler.plugins.node_name import NodeName
+from simulator.scheduler.plugins.node_ports import NodePorts
 from simulator.scheduler.plugins.node_resources_fit import LEAST, NodeResourcesFit
 from simulator.scheduler.plugins.node_unschedulable import UNSCHEDULABLE_TAINT, NodeUnschedulable
+from simulator.scheduler.plugins.pod_topology_spread import PodTopologySpread
 from simulator.scheduler.plugins.taint_toleration import TaintToleration, untolerated_hard_taint
 from simulator.scheduler.resources import CPU, MEMORY, pod_request
 
@@ -285,9 +289,25 @@ _FILTERS = (NodeUnschedulable, TaintToleration, NodeResourcesFit)
 _SCORES = (TaintToleration, NodeResourcesFit, NodeResourcesBalancedAllocation)
 
 
+#: plugins the composite admits only for pods they Skip for (checked per spec in ``_admit`` and per cycle in
+#: ``schedule``): their Filter passes every node and their Score is the same for every node
+_SKIPPED = (NodePorts, PodTopologySpread, InterPodAffinity, ImageLocality)
+
+
+def _static_skip(pl: Plugin, pod: Pod) -> bool:
+    """Whether the pod's spec alone makes ``pl`` Skip (the cluster-state part is checked per cycle)."""
+    if isinstance(pl, NodePorts):
+        return not pod_host_ports(pod)
+    if isinstance(pl, PodTopologySpread):
+        return not pod.spec.topology_spread_constraints
+    if isinstance(pl, InterPodAffinity):
+        return not pod_has_affinity(pod)
+    return isinstance(pl, ImageLocality)
+
+
 def _plugin_ok(pl: Plugin) -> bool:
     cls = type(pl)
-    if cls in (NodeUnschedulable, NodeName, TaintToleration):
+    if cls in (NodeUnschedulable, NodeName, TaintToleration, *_SKIPPED):
         return True
     if cls is NodeAffinity:
         assert isinstance(pl, NodeAffinity)
@@ -317,6 +337,12 @@ class Composite:
     def __init__(self, profile: Profile) -> None:
         self.profile = profile
         self.taint_scores = any(type(p) is TaintToleration for p, _ in profile.score)
+        plugins = profile.plugins.values()
+        self.affinity = any(isinstance(p, InterPodAffinity) for p in plugins)
+        self.images: ImageLocality | None = next((p for p in plugins if isinstance(p, ImageLocality)), None)
+        self.spread: PodTopologySpread | None = next(
+            (p for p in plugins if isinstance(p, PodTopologySpread) and p.default_constraints), None
+        )
         self.entries: dict[Any, _Entry] = {}
         self._specs: dict[int, tuple[PodSpec, _Entry | None]] = {}
         self._k: tuple[int, int] = (-1, 0)
@@ -350,6 +376,11 @@ class Composite:
         prof = self.profile
         state = CycleState()
         for pl in prof.pre_filter:
+            if isinstance(pl, _SKIPPED):
+                if not _static_skip(pl, pod):
+                    return None
+                state.skip_filter.add(pl.name)
+                continue
             st = pl.pre_filter(state, pod)
             if st is None or st.code == Code.Success:
                 continue
@@ -362,13 +393,22 @@ class Composite:
         if not all(type(pl) in _FILTERS for pl in filters):
             return None
         for pl in prof.pre_score:
+            if isinstance(pl, _SKIPPED):
+                if not _static_skip(pl, pod):
+                    return None
+                state.skip_score.add(pl.name)
+                continue
             st = pl.pre_score(state, pod, ())
             if st is None or st.code == Code.Success:
                 continue
             if st.code != Code.Skip:
                 return None
             state.skip_score.add(pl.name)
-        scores = [(pl, w) for pl, w in prof.score if pl.name not in state.skip_score]
+        scores = [
+            (pl, w)
+            for pl, w in prof.score
+            if pl.name not in state.skip_score and not isinstance(pl, ImageLocality)
+        ]
         if not all(type(pl) in _SCORES for pl, _ in scores):
             return None
         fit_weight = bal_weight = 0
@@ -451,6 +491,14 @@ class Composite:
         hit = self._specs.get(id(spec))
         entry = hit[1] if hit is not None and hit[0] is spec else self.entry_for(pod)
         if entry is None or (self.taint_scores and table.count_prefer_tainted):
+            return -1
+        # cluster state that would make a Skipping plugin take part: existing pods with pod (anti-)affinity terms,
+        # a node listing one of the pod's images, a Service or controller whose selector defaults spreading
+        if (
+            (self.affinity and table.count_affinity_pods)
+            or (self.images is not None and table.image_nodes and self.images.relevant(pod, table))
+            or (self.spread is not None and self.spread.uses_defaults(pod))
+        ):
             return -1
         n = len(table.slot_of)
         if n == 0:

@@ -7,14 +7,22 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from models.meta import LabelSelector
+from models.node import ContainerImage
 from models.pod import (
     Affinity,
+    Container,
+    ContainerPort,
     NodeAffinity,
     NodeSelectorRequirement,
     NodeSelectorTerm,
+    PodAffinity,
+    PodAffinityTerm,
     PreferredSchedulingTerm,
     Taint,
     Toleration,
+    TopologySpreadConstraint,
+    WeightedPodAffinityTerm,
 )
 from models.schedconfig import KubeSchedulerConfiguration, SchedulerProfile
 from tests.scheduler.conftest import GI, Cluster, make_node, make_pod
@@ -44,6 +52,7 @@ nodes_st = st.lists(
             "taints": st.lists(st.sampled_from(TAINTS), max_size=2, unique=True),
             "unschedulable": st.booleans(),
             "gpu": st.sampled_from([None, 0, 1, 2]),
+            "images": st.sampled_from([(), ("app:v1",), ("app:v1", "side:latest")]),
         }
     ),
     min_size=0,
@@ -59,6 +68,11 @@ pods_st = st.lists(
             "selector": st.sampled_from([None, "ssd", "hdd"]),
             "preferred": st.sampled_from([None, "ssd", "hdd"]),
             "delete_after": st.booleans(),
+            "app": st.sampled_from(["web", "db"]),
+            "port": st.sampled_from([None, None, 8080]),
+            "image": st.sampled_from(["", "app:v1", "side"]),
+            "spread": st.sampled_from([None, None, "zone-hard", "host-soft"]),
+            "podaff": st.sampled_from([None, None, "anti-req", "anti-pref", "aff-req", "aff-pref"]),
         }
     ),
     min_size=1,
@@ -73,12 +87,15 @@ def build(nodes: list[dict[str, Any]], pods: list[dict[str, Any]], seed: int, **
         if n["disk"]:
             labels["disk"] = n["disk"]
         extra = {"example.com/gpu": n["gpu"]} if n["gpu"] is not None else {}
-        c.add(
-            make_node(
-                f"n{i}", cpu=n["cpu"], memory=n["memory"], pods=n["pods"], labels=labels,
-                taints=tuple(n["taints"]), unschedulable=n["unschedulable"], extra=extra,
-            )
+        labels["kubernetes.io/hostname"] = f"n{i}"
+        node = make_node(
+            f"n{i}", cpu=n["cpu"], memory=n["memory"], pods=n["pods"], labels=labels,
+            taints=tuple(n["taints"]), unschedulable=n["unschedulable"], extra=extra,
         )  # fmt: skip
+        node.images = tuple(
+            ContainerImage((name,), (100 + 300 * j) * 1024**2) for j, name in enumerate(n.get("images", ()))
+        )
+        c.add(node)
     _ = c.scheduler
     return c
 
@@ -97,7 +114,36 @@ def pod_objects(pods: list[dict[str, Any]]) -> list[Any]:
             kwargs["affinity"] = Affinity(
                 node_affinity=NodeAffinity(preferred=(PreferredSchedulingTerm(10, term),))
             )
-        out.append(make_pod(f"p{i}", req, **kwargs))
+        ports = (ContainerPort(80, host_port=p["port"]),) if p.get("port") else ()
+        kwargs["containers"] = (Container("c", image=p.get("image", ""), requests=req, ports=ports),)
+        sel = LabelSelector({"app": p.get("app", "web")})
+        if p.get("spread") == "zone-hard":
+            kwargs["topology_spread_constraints"] = (
+                TopologySpreadConstraint(1, "topology.kubernetes.io/zone", "DoNotSchedule", sel),
+            )
+        elif p.get("spread") == "host-soft":
+            kwargs["topology_spread_constraints"] = (
+                TopologySpreadConstraint(1, "kubernetes.io/hostname", "ScheduleAnyway", sel),
+            )
+        kind = p.get("podaff")
+        if kind:
+            t = PodAffinityTerm(
+                "topology.kubernetes.io/zone" if "aff" in kind else "kubernetes.io/hostname", sel
+            )
+            pa = (
+                PodAffinity(required=(t,))
+                if kind.endswith("req")
+                else PodAffinity(preferred=(WeightedPodAffinityTerm(50, t),))
+            )
+            old = kwargs.get("affinity")
+            na = old.node_affinity if old is not None else None
+            if kind.startswith("anti"):
+                kwargs["affinity"] = Affinity(node_affinity=na, pod_anti_affinity=pa)
+            else:
+                kwargs["affinity"] = Affinity(node_affinity=na, pod_affinity=pa)
+        pod = make_pod(f"p{i}", **kwargs)
+        pod.labels = {"app": p.get("app", "web")}
+        out.append(pod)
     return out
 
 

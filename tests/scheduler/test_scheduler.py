@@ -136,7 +136,7 @@ def test_explain_records() -> None:
         assert node["total"] == sum(s["weighted"] for s in node["scores"])
         assert all(s["weighted"] == s["normalized"] * s["weight"] for s in node["scores"])
         assert {s["plugin"] for s in node["scores"]} == {
-            "TaintToleration", "NodeResourcesFit", "NodeResourcesBalancedAllocation",
+            "TaintToleration", "NodeResourcesFit", "NodeResourcesBalancedAllocation", "ImageLocality",
         }  # fmt: skip
 
 
@@ -156,10 +156,16 @@ def _profile(**plugins: PluginSet) -> KubeSchedulerConfiguration:
 def test_default_profile_weights() -> None:
     prof = build_profiles(None, Handle())["default-scheduler"]
     assert prof.weights == {
-        "TaintToleration": 3, "NodeAffinity": 2, "NodeResourcesFit": 1, "NodeResourcesBalancedAllocation": 1,
+        "TaintToleration": 3, "NodeAffinity": 2, "NodeResourcesFit": 1, "PodTopologySpread": 2,
+        "InterPodAffinity": 2, "NodeResourcesBalancedAllocation": 1, "ImageLocality": 1,
     }  # fmt: skip
     assert prof.points["filter"] == [
-        "NodeUnschedulable", "NodeName", "TaintToleration", "NodeAffinity", "NodeResourcesFit",
+        "NodeUnschedulable", "NodeName", "TaintToleration", "NodeAffinity", "NodePorts", "NodeResourcesFit",
+        "PodTopologySpread", "InterPodAffinity",
+    ]  # fmt: skip
+    assert prof.points["score"] == [
+        "TaintToleration", "NodeAffinity", "NodeResourcesFit", "PodTopologySpread", "InterPodAffinity",
+        "NodeResourcesBalancedAllocation", "ImageLocality",
     ]  # fmt: skip
 
 
@@ -183,7 +189,7 @@ def test_config_enable_disable_weights() -> None:
     "cfg",
     [
         _profile(filter=PluginSet(enabled=(PluginRef("NoSuchPlugin"),))),
-        _profile(score=PluginSet(enabled=(PluginRef("ImageLocality"),))),
+        _profile(score=PluginSet(enabled=(PluginRef("VolumeBinding"),))),
         _profile(multiPoint=PluginSet(disabled=(PluginRef("*"),))),  # no queueSort, no binder
         KubeSchedulerConfiguration(
             name="c",

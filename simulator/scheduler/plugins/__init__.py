@@ -9,10 +9,14 @@ from __future__ import annotations
 from simulator.scheduler.framework import Plugin
 from simulator.scheduler.plugins.balanced_allocation import NodeResourcesBalancedAllocation
 from simulator.scheduler.plugins.default_binder import DefaultBinder
+from simulator.scheduler.plugins.image_locality import ImageLocality
+from simulator.scheduler.plugins.inter_pod_affinity import InterPodAffinity
 from simulator.scheduler.plugins.node_affinity import NodeAffinity
 from simulator.scheduler.plugins.node_name import NodeName
+from simulator.scheduler.plugins.node_ports import NodePorts
 from simulator.scheduler.plugins.node_resources_fit import NodeResourcesFit
 from simulator.scheduler.plugins.node_unschedulable import NodeUnschedulable
+from simulator.scheduler.plugins.pod_topology_spread import PodTopologySpread
 from simulator.scheduler.plugins.queuesort import PrioritySort
 from simulator.scheduler.plugins.taint_toleration import TaintToleration
 
@@ -24,7 +28,11 @@ REGISTRY: dict[str, type[Plugin]] = {
     "NodeName": NodeName,
     "TaintToleration": TaintToleration,
     "NodeAffinity": NodeAffinity,
+    "NodePorts": NodePorts,
     "NodeResourcesFit": NodeResourcesFit,
+    "PodTopologySpread": PodTopologySpread,
+    "InterPodAffinity": InterPodAffinity,
     "NodeResourcesBalancedAllocation": NodeResourcesBalancedAllocation,
+    "ImageLocality": ImageLocality,
     "DefaultBinder": DefaultBinder,
 }
