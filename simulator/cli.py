@@ -68,6 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DURATION",
         help="virtual time between --timeseries samples (default 10s)",
     )
+    run.add_argument(
+        "--explain",
+        action="store_true",
+        help="add the scheduler's explain record of every attempt to --events",
+    )
     run.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
     run.add_argument(
         "--lenient", action="store_true", help="warn about unsupported fields instead of failing"
@@ -185,7 +190,7 @@ def _run(args: argparse.Namespace) -> int:
         for line in warnings:
             print(line, file=sys.stderr)
     try:
-        sim = Simulation(objects, seed=args.seed, keep_log=args.events is not None)
+        sim = Simulation(objects, seed=args.seed, keep_log=args.events is not None, explain=args.explain)
     except ValueError as err:  # e.g. a scheduler profile the scheduler cannot build
         raise InputError([f"error: {err}"]) from None
     until = args.until if args.until is not None else sim.duration

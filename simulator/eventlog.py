@@ -24,6 +24,8 @@ EVENT_FIELDS = (*_COMMON, "reason", "message", "eventType")
 WORKLOAD_FIELDS = (*_COMMON, "replicas", "readyReplicas", "availableReplicas")
 ENDPOINTS_FIELDS = (*_COMMON, "ready", "notReady")
 EXTRA_FIELDS = (*_COMMON, "data")
+# With --explain: one line per scheduling attempt, type EXPLAIN, the record under "explain".
+EXPLAIN_FIELDS = (*_COMMON, "explain")
 PLAIN_FIELDS = _COMMON
 
 

@@ -21,7 +21,7 @@ from simulator.controllers.base import ControllerContext
 from simulator.controllers.kubelet import Kubelet
 from simulator.defaults import DEFAULT_KUBERNETES_VERSION, KubeDefaults, defaults_for
 from simulator.engine import Engine
-from simulator.eventlog import EventLog
+from simulator.eventlog import EXPLAIN_FIELDS, EventLog
 from simulator.faults import FaultInjector
 from simulator.metrics.collector import MetricsCollector
 from simulator.nodepools import nodes_for_pool
@@ -89,7 +89,12 @@ class Simulation:
         ctx.pod_metrics = self.traffic.pod_cpu_usage
         ctx.add_pool_nodes = self.add_pool_nodes
         self.scheduler = Scheduler(
-            self.engine, self.store, self.defaults, configs[0] if configs else None, explain=explain
+            self.engine,
+            self.store,
+            self.defaults,
+            configs[0] if configs else None,
+            explain=explain,
+            explain_callback=self._log_explain if explain else None,
         )
         self.kubelet = Kubelet(ctx)
         self.kubelet.traffic_memory = self.traffic.pod_memory_usage
@@ -155,6 +160,10 @@ class Simulation:
             self.timeline_errors.append(message)
             if self.scenario is not None:
                 self.store.event(self.scenario, "TimelineFailed", message, "Warning")
+
+    def _log_explain(self, record: dict[str, Any]) -> None:
+        namespace, _, name = str(record["pod"]).partition("/")
+        self.log.append(EXPLAIN_FIELDS, (self.engine.now, "EXPLAIN", "Pod", namespace, name, record))
 
     # -- running ------------------------------------------------------------------------------------------------
     @property

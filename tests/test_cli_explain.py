@@ -58,3 +58,25 @@ def test_unknown_or_bound_pod_is_a_usage_error():
     )
     bound = run(str(SNAPSHOT), "--pod", "hog")
     assert bound.returncode == 2 and "already bound" in bound.stderr
+
+
+def test_run_explain_adds_one_record_per_attempt_and_changes_no_decision(tmp_path: Path):
+    from simulator.cli import main
+
+    plain, explained = tmp_path / "plain.jsonl", tmp_path / "explained.jsonl"
+    assert main(["run", "--quiet", "--until", "20m", "--events", str(plain)]) == 0
+    assert main(["run", "--quiet", "--until", "20m", "--explain", "--events", str(explained)]) == 0
+    records = [json.loads(line) for line in explained.read_text().splitlines()]
+    explains = [r for r in records if r["type"] == "EXPLAIN"]
+    scheduled = [
+        r for r in records if r["type"] == "EVENT" and r["reason"] in ("Scheduled", "FailedScheduling")
+    ]
+    assert len(explains) == len(scheduled) > 0
+    for r in explains:
+        assert r["explain"]["pod"] == f"{r['namespace']}/{r['name']}" and "nodes" in r["explain"]
+
+    def strip(rs):  # type: ignore[no-untyped-def]
+        return [{k: v for k, v in r.items() if k != "seq"} for r in rs if r["type"] != "EXPLAIN"]
+
+    # The explain path (per-node reference plugins) decides exactly as the fast path does.
+    assert strip(records) == strip(json.loads(line) for line in plain.read_text().splitlines())
