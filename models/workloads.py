@@ -40,6 +40,31 @@ class WorkloadStatus:
     updated_replicas: int = 0
     observed_generation: int = 0
 
+    def assign(
+        self, replicas: int, ready: int, available: int, updated: int | None, observed_generation: int
+    ) -> bool:
+        """Set the counts (``updated`` None keeps it); True when anything changed, i.e. the object needs a write."""
+        if updated is None:
+            updated = self.updated_replicas
+        new = (replicas, ready, available, updated, observed_generation)
+        old = (
+            self.replicas,
+            self.ready_replicas,
+            self.available_replicas,
+            self.updated_replicas,
+            self.observed_generation,
+        )
+        if new == old:
+            return False
+        (
+            self.replicas,
+            self.ready_replicas,
+            self.available_replicas,
+            self.updated_replicas,
+            self.observed_generation,
+        ) = new
+        return True
+
 
 @attrs.define(eq=False)
 class ReplicaSet(KObject):

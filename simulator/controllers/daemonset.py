@@ -516,22 +516,7 @@ class DaemonSetController:
                     wake = at if wake is None else min(wake, at)
             if pod.labels.get(REVISION_LABEL) == revision.hash:
                 updated += 1
-        status = ds.status
-        new = (desired, ready, available, updated, ds.generation)
-        if new != (
-            status.replicas,
-            status.ready_replicas,
-            status.available_replicas,
-            status.updated_replicas,
-            status.observed_generation,
-        ):
-            (
-                status.replicas,
-                status.ready_replicas,
-                status.available_replicas,
-                status.updated_replicas,
-                status.observed_generation,
-            ) = new
+        if ds.status.assign(desired, ready, available, updated, ds.generation):
             self._store.update(ds)
         if wake is not None:
             self._queue.add_after(ds.key, wake - now)

@@ -282,12 +282,7 @@ class DeploymentController:
             available += rs.status.available_replicas
             if rs.labels.get(HASH_LABEL) == wanted:
                 updated = rs.status.replicas
-        status = d.status
-        new = (replicas, ready, available, updated, d.generation)
-        if new != (status.replicas, status.ready_replicas, status.available_replicas, status.updated_replicas,
-                   status.observed_generation):  # fmt: skip
-            (status.replicas, status.ready_replicas, status.available_replicas, status.updated_replicas,
-             status.observed_generation) = new  # fmt: skip
+        if d.status.assign(replicas, ready, available, updated, d.generation):
             self._store.update(d)
 
 

@@ -142,17 +142,7 @@ class ReplicaSetController:
                 elif pod.ready_since is not None:
                     at = pod.ready_since + rs.min_ready_seconds
                     wake = at if wake is None else min(wake, at)
-        status = rs.status
-        if (
-            status.replicas,
-            status.ready_replicas,
-            status.available_replicas,
-            status.observed_generation,
-        ) != (len(active), ready, available, rs.generation):
-            status.replicas = len(active)
-            status.ready_replicas = ready
-            status.available_replicas = available
-            status.observed_generation = rs.generation
+        if rs.status.assign(len(active), ready, available, None, rs.generation):
             self._store.update(rs)
         if wake is not None:
             self._queues[kind].add_after(rs.key, wake - now)

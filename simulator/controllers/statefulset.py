@@ -321,22 +321,7 @@ class StatefulSetController:
             live.update(pod.labels.get(REVISION_LABEL, "") for pod in pods)
             for name in [n for n in history.templates if n not in live]:
                 del history.templates[name]
-        status = sts.status
-        new = (replicas, ready, available, updated, sts.generation)
-        if new != (
-            status.replicas,
-            status.ready_replicas,
-            status.available_replicas,
-            status.updated_replicas,
-            status.observed_generation,
-        ):
-            (
-                status.replicas,
-                status.ready_replicas,
-                status.available_replicas,
-                status.updated_replicas,
-                status.observed_generation,
-            ) = new
+        if sts.status.assign(replicas, ready, available, updated, sts.generation):
             self._store.update(sts)
 
     def revisions(self, sts: StatefulSet) -> tuple[str, str]:
