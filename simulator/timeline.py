@@ -14,16 +14,13 @@ import attrs
 
 from models.kubesim import NodePool
 from models.node import Node
-from models.pod import Taint
-from simulator.drain import DrainError, drain
+from simulator.drain import UNSCHEDULABLE_TAINT, DrainError, cordon_node, drain
 from simulator.podutil import delete_pod
 
 if TYPE_CHECKING:
     from simulator.simulation import Simulation
 
 __all__ = ["ACTIONS", "ActionError", "run_action"]
-
-UNSCHEDULABLE_TAINT = "node.kubernetes.io/unschedulable"
 
 
 class ActionError(ValueError):
@@ -63,16 +60,7 @@ def recover_node(sim: Simulation, params: Mapping[str, Any]) -> None:
 
 def cordon(sim: Simulation, params: Mapping[str, Any]) -> None:
     """``kubectl cordon``: spec.unschedulable plus the node.kubernetes.io/unschedulable:NoSchedule taint."""
-    node = _node(sim, params)
-    if node.unschedulable:
-        return
-    node.unschedulable = True
-    node.taints = (
-        *node.taints,
-        Taint(key=UNSCHEDULABLE_TAINT, effect="NoSchedule", time_added=sim.engine.now),
-    )
-    sim.store.update(node)
-    sim.store.event(node, "NodeNotSchedulable", f"Node {node.name} status is now: NodeNotSchedulable")
+    cordon_node(sim.store, _node(sim, params))
 
 
 def uncordon(sim: Simulation, params: Mapping[str, Any]) -> None:
