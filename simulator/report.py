@@ -11,7 +11,10 @@ __all__ = ["print_summary"]
 
 
 def _seconds(value: float | None) -> str:
-    return "-" if value is None else f"{value:,.1f}s"
+    """Virtual seconds, with a decimal only where it matters (short latencies)."""
+    if value is None:
+        return "-"
+    return f"{value:,.1f}s" if abs(value) < 100 else f"{value:,.0f}s"
 
 
 def print_summary(summary: dict[str, Any], console: Console | None = None) -> None:
@@ -64,9 +67,9 @@ def print_summary(summary: dict[str, Any], console: Console | None = None) -> No
             )
         console.print(table)
     if summary["faults"]:
-        table = Table(title="Faults and recovery")
-        for col in ("t", "fault", "target", "detected", "evicted", "rescheduled", "ready again"):
-            table.add_column(col)
+        table = Table(title="Faults and recovery (virtual time of each step)")
+        for col in ("t", "fault", "target", "detected", "evicted", "resched.", "ready"):
+            table.add_column(col, no_wrap=True, justify="left" if col in ("fault", "target") else "right")
         for f in summary["faults"]:
             table.add_row(
                 _seconds(f["t"]),
