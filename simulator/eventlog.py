@@ -19,7 +19,9 @@ __all__ = ["EventLog"]
 # Field names of each record shape, after the common (t, seq, type, kind, namespace, name).
 _COMMON = ("t", "seq", "type", "kind", "namespace", "name")
 POD_FIELDS = (*_COMMON, "node", "phase", "ready", "owner", "image", "deletionTimestamp")
-NODE_FIELDS = (*_COMMON, "ready", "unschedulable", "taints")
+# Node lines: ``ready`` is a boolean like a pod's (the Ready condition is "True"); ``readyStatus`` keeps the
+# condition's own value, "True", "False" or "Unknown" (an unreachable node), as ``kubectl get node -o yaml`` shows.
+NODE_FIELDS = (*_COMMON, "ready", "readyStatus", "unschedulable", "taints")
 EVENT_FIELDS = (*_COMMON, "reason", "message", "eventType")
 WORKLOAD_FIELDS = (*_COMMON, "replicas", "readyReplicas", "availableReplicas")
 ENDPOINTS_FIELDS = (*_COMMON, "ready", "notReady")

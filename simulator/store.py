@@ -301,7 +301,8 @@ class Store:
             assert isinstance(obj, Node)
             taints = [f"{t.key}{'=' + t.value if t.value else ''}:{t.effect}" for t in obj.taints]
             self.log.append(
-                NODE_FIELDS, (now, change, kind, "", obj.name, obj.ready, obj.unschedulable, taints)
+                NODE_FIELDS,
+                (now, change, kind, "", obj.name, obj.ready == "True", obj.ready, obj.unschedulable, taints),
             )
         elif isinstance(obj, ReplicaSet | Deployment | StatefulSet | DaemonSet):
             status = obj.status

@@ -52,7 +52,10 @@ def test_event_log_lines_carry_the_contract_fields(tmp_path: Path):
     pods = [r for r in records if r["kind"] == "Pod" and r["type"] != "EVENT"]
     assert pods and all(set(r) == POD_KEYS for r in pods)
     nodes = [r for r in records if r["kind"] == "Node" and r["type"] != "EVENT"]
-    assert nodes and all({"ready", "unschedulable", "taints"} <= set(r) for r in nodes)
+    assert nodes and all({"ready", "readyStatus", "unschedulable", "taints"} <= set(r) for r in nodes)
+    crashed = [r for r in nodes if r["name"] == "general-4" and r["t"] == 350]
+    assert crashed and crashed[0]["ready"] is False and crashed[0]["readyStatus"] == "Unknown"
+    assert "node.kubernetes.io/unreachable:NoSchedule" in crashed[0]["taints"]
     reasons = {r["reason"] for r in records if r["type"] == "EVENT"}
     assert {
         "Scheduled",
