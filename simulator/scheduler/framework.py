@@ -45,6 +45,7 @@ __all__ = [
     "CycleState",
     "Handle",
     "Plugin",
+    "PostFilterResult",
     "Profile",
     "QueuedPodInfo",
     "ScheduleResult",
@@ -149,7 +150,7 @@ class QueuedPodInfo:
 
 
 class Handle:
-    """What plugins may reach: the store and engine (for binding), defaults, the node table."""
+    """What plugins may reach: the store and engine (for binding), defaults, the node table, nominated pods."""
 
     def __init__(
         self, store: Any = None, engine: Any = None, defaults: Any = None, table: NodeTable | None = None
@@ -158,6 +159,54 @@ class Handle:
         self.engine = engine
         self.defaults = defaults
         self.table = table if table is not None else NodeTable()
+        #: the scheduler's ``PodNominator``: pending pods with a nominated node (uid -> pod), by node name
+        self.nominated: dict[str, Pod] = {}
+        #: uids of pods the scheduler deleted by preemption (upstream: the DisruptionTarget condition with reason
+        #: PreemptionByScheduler), until they are gone
+        self.preempted: set[str] = set()
+        self.nominated_by_node: dict[str, dict[str, Pod]] = {}
+
+    def nominate(self, pod: Pod, node: str) -> None:
+        """Record ``pod`` as nominated to ``node`` (``AddNominatedPod``); ``node == ""`` clears it."""
+        uid = pod.uid or pod.key
+        self.clear_nomination(uid)
+        if node:
+            self.nominated[uid] = pod
+            self.nominated_by_node.setdefault(node, {})[uid] = pod
+
+    def clear_nomination(self, uid: str) -> Pod | None:
+        """Forget a nomination (``DeleteNominatedPodIfExists``). Returns the pod that was nominated, if any."""
+        pod = self.nominated.pop(uid, None)
+        if pod is None:
+            return None
+        for node, bucket in list(self.nominated_by_node.items()):
+            if bucket.pop(uid, None) is not None and not bucket:
+                del self.nominated_by_node[node]
+        return pod
+
+    def nominated_pods_for(self, pod: Pod, node: str) -> list[Pod]:
+        """Pods nominated to ``node`` with priority >= ``pod``'s, other than ``pod``, not yet counted on a node
+        (``addGEPriorityNominatedPods``, 1.35)."""
+        bucket = self.nominated_by_node.get(node)
+        if not bucket:
+            return []
+        uid = pod.uid or pod.key
+        counted = self.table.pod_node
+        return [p for u, p in bucket.items() if u != uid and p.priority >= pod.priority and u not in counted]
+
+
+class PostFilterResult:
+    """What a PostFilter plugin found: a status (its message is appended to the FitError message), the node to
+    nominate (None: leave the nomination alone, ``""``: clear it) and the pods to preempt there."""
+
+    __slots__ = ("nominated_node", "status", "victims")
+
+    def __init__(
+        self, status: Status, nominated_node: str | None = None, victims: Sequence[Pod] = ()
+    ) -> None:
+        self.status = status
+        self.nominated_node = nominated_node
+        self.victims: list[Pod] = list(victims)
 
 
 class Plugin:
@@ -200,6 +249,18 @@ class Plugin:
         raise NotImplementedError
 
     def bind(self, state: CycleState, pod: Pod, node_name: str) -> Status | None:
+        raise NotImplementedError
+
+    def post_filter(
+        self,
+        state: CycleState,
+        pod: Pod,
+        statuses: Mapping[str, Status],
+        profile: Profile,
+        rng: random.Random,
+    ) -> PostFilterResult | None:
+        """Runs when no node passed Filter. ``statuses``: each node's Filter status (by node name). Must not change
+        the cluster: the scheduler carries out the result (nominates, deletes the victims gracefully)."""
         raise NotImplementedError
 
     # -- fast path ------------------------------------------------------------------------------------------------
@@ -335,9 +396,10 @@ _POINTS: tuple[tuple[str, str], ...] = (
     ("filter", "filter"),
     ("preScore", "pre_score"),
     ("score", "score"),
+    ("postFilter", "post_filter"),
     ("bind", "bind"),
 )
-_IGNORED_POINTS = ("preEnqueue", "postFilter", "reserve", "permit", "preBind", "postBind")
+_IGNORED_POINTS = ("preEnqueue", "reserve", "permit", "preBind", "postBind")
 
 
 def _merge_plugin_set(default: Sequence[PluginRef], custom: PluginSet) -> list[PluginRef]:
@@ -431,8 +493,10 @@ class Profile:
         points: Mapping[str, list[str]],
         weights: Mapping[str, int],
         percentage_of_nodes_to_score: int | None = None,
+        handle: Handle | None = None,
     ) -> None:
         self.scheduler_name = scheduler_name
+        self.handle = handle if handle is not None else Handle()
         self.plugins = dict(plugins)
         self.points = {k: list(v) for k, v in points.items()}
         self.weights = dict(weights)
@@ -444,6 +508,7 @@ class Profile:
         self.pre_score = [get(n) for n in points.get("preScore", [])]
         self.score = [(get(n), self.weights.get(n, 1)) for n in points.get("score", [])]
         self.bind = [get(n) for n in points.get("bind", [])]
+        self.post_filter = [get(n) for n in points.get("postFilter", [])]
         self.fast_ok = all(type(p).implements("filter_vector") for p in self.filter) and all(
             type(p).implements("score_vector")
             and (type(p).implements("normalize_vector") or not type(p).implements("normalize_score"))
@@ -508,7 +573,8 @@ class Profile:
 
         ``composite=False`` skips the composite cache (the caller already found that it cannot decide).
         """
-        if not explain and self.fast_ok:
+        if not explain and self.fast_ok and not self.handle.nominated:
+            # nominated pods are only accounted for by the reference path (RunFilterPluginsWithNominatedPods)
             comp = self.composite
             if comp is not None and composite:
                 slot = comp.schedule(pod, table, rng, cursor)
@@ -518,6 +584,106 @@ class Profile:
                     return ScheduleResult(node.name, feasible=comp.found, evaluated=comp.processed)
             return self._schedule_fast(pod, table, rng, cursor)
         return self._schedule_reference(pod, table, rng, cursor, explain)
+
+    # -- filters on one node ---------------------------------------------------------------------------------------
+    def _filter_plain(
+        self, state: CycleState, pod: Pod, ni: NodeInfo, filters: Sequence[Plugin], record: bool
+    ) -> tuple[Status | None, list[dict[str, Any]]]:
+        """The Filter plugins on one node, stopping at the first failure: (the failure or None, explain entries)."""
+        frec: list[dict[str, Any]] = []
+        for pl in filters if not record else self.filter:
+            if pl.name in state.skip_filter:
+                frec.append({"plugin": pl.name, "code": "Skip", "reasons": []})
+                continue
+            fs = pl.filter(state, pod, ni)
+            if record:
+                frec.append({"plugin": pl.name, "code": fs.code.name, "reasons": list(fs.reasons)})
+            if fs.code != Code.Success:
+                fs.plugin = pl.name
+                return fs, frec
+        return None, frec
+
+    def _filter_node(
+        self, state: CycleState, pod: Pod, ni: NodeInfo, filters: Sequence[Plugin], record: bool
+    ) -> tuple[Status | None, list[dict[str, Any]]]:
+        """``RunFilterPluginsWithNominatedPods`` (1.35): when pods of higher or equal priority are nominated to this
+        node, the filters run with them added to the node, and (if that passes) once more without them.
+
+        kubesim adds the nominated pods to the node's row and pod indexes, so plugins reading the node (resources,
+        pod count, ports, pods on the node) see them; PreFilter state computed cluster-wide (topology spread,
+        inter-pod affinity counts) is not updated for them (upstream runs the AddPod PreFilter extensions).
+        """
+        handle = self.handle
+        if not handle.nominated or ni.name not in handle.nominated_by_node:
+            return self._filter_plain(state, pod, ni, filters, record)
+        extra = handle.nominated_pods_for(pod, ni.name)
+        if not extra:
+            return self._filter_plain(state, pod, ni, filters, record)
+        table = ni.table
+        for p in extra:
+            table.add_pod(p, ni.name)
+        try:
+            failed, frec = self._filter_plain(state, pod, ni, filters, record)
+        finally:
+            for p in extra:
+                table.remove_pod(p.uid or p.key)
+        if failed is not None:
+            return failed, frec
+        return self._filter_plain(state, pod, ni, filters, record)
+
+    def filter_on_node(self, pod: Pod, ni: NodeInfo) -> Status:
+        """PreFilter (fresh state) then Filter with nominated pods on one node, as the cluster is now. Preemption
+        uses it after taking victims off the node (upstream updates PreFilter state with the RemovePod/AddPod
+        extensions; kubesim recomputes it, with the same result)."""
+        state = CycleState()
+        st = self._run_pre_filter(state, pod)
+        if st is not None:
+            return st
+        if state.node_names is not None and ni.name not in state.node_names:
+            return Status(Code.UnschedulableAndUnresolvable, "node(s) didn't satisfy plugin(s)")
+        filters = [pl for pl in self.filter if pl.name not in state.skip_filter]
+        failed, _ = self._filter_node(state, pod, ni, filters, False)
+        return failed if failed is not None else Status()
+
+    def node_statuses(self, pod: Pod, table: NodeTable) -> tuple[CycleState, dict[str, Status]]:
+        """Every node's Filter status for ``pod`` (``Diagnosis.NodeToStatus``): the PreFilter rejection for every
+        node when PreFilter rejects, UnschedulableAndUnresolvable for nodes a PreFilterResult leaves out."""
+        state = CycleState()
+        infos = list(table.node_infos())
+        st = self._run_pre_filter(state, pod)
+        if st is not None:
+            return state, {ni.name: st for ni in infos}
+        out: dict[str, Status] = {}
+        filters = [pl for pl in self.filter if pl.name not in state.skip_filter]
+        names = sorted(pl.name for pl in self.pre_filter if pl.name not in state.skip_filter)
+        for ni in infos:
+            if state.node_names is not None and ni.name not in state.node_names:
+                out[ni.name] = Status(
+                    Code.UnschedulableAndUnresolvable, f"node(s) didn't satisfy plugin(s) [{' '.join(names)}]"
+                )
+                continue
+            failed, _ = self._filter_node(state, pod, ni, filters, False)
+            out[ni.name] = failed if failed is not None else Status()
+        return state, out
+
+    def run_post_filter(
+        self, pod: Pod, table: NodeTable, rng: random.Random, res: ScheduleResult
+    ) -> PostFilterResult | None:
+        """``RunPostFilterPlugins`` after a failed cycle (not after an error or with no nodes at all): the first
+        plugin that succeeds wins, else the last rejection."""
+        if not self.post_filter or res.code != Code.Unschedulable or len(table) == 0:
+            return None
+        state, statuses = self.node_statuses(pod, table)
+        last: PostFilterResult | None = None
+        for pl in self.post_filter:
+            r = pl.post_filter(state, pod, statuses, self, rng)
+            if r is None:
+                continue
+            r.status.plugin = pl.name
+            if r.status.is_success or not r.status.is_rejected:
+                return r
+            last = r
+        return last
 
     def _num_to_find(self, n: int) -> int:
         if not self.score:
@@ -553,23 +719,25 @@ class Profile:
         rejected: set[str] = set()
         filters = [pl for pl in self.filter if pl.name not in state.skip_filter]
         nodes_rec: dict[str, Any] = record["nodes"] if record is not None else {}
+        recording = record is not None
+        nom = pod.nominated_node_name
+        if nom and n:
+            # evaluateNominatedNode (1.35 schedule_one.go): a pod nominated by an earlier preemption tries that
+            # node alone first, and takes it without scoring if it fits
+            nom_info = next((ni for ni in infos if ni.name == nom), None)
+            if nom_info is not None:
+                failed, frec = self._filter_node(state, pod, nom_info, filters, recording)
+                if failed is None:
+                    cursor.index = (cursor.index + 1) % n_all
+                    if record is not None:
+                        nodes_rec[nom] = {"feasible": True, "filters": frec, "scores": [], "total": 0}
+                        record["selected"] = nom
+                    return ScheduleResult(nom, feasible=1, evaluated=1, record=record)
         processed = 0
         start = cursor.index
         for i in range(n):
             ni = infos[(start + i) % n]
-            failed: Status | None = None
-            frec: list[dict[str, Any]] = []
-            for pl in filters if record is None else self.filter:
-                if pl.name in state.skip_filter:
-                    frec.append({"plugin": pl.name, "code": "Skip", "reasons": []})
-                    continue
-                fs = pl.filter(state, pod, ni)
-                if record is not None:
-                    frec.append({"plugin": pl.name, "code": fs.code.name, "reasons": list(fs.reasons)})
-                if fs.code != Code.Success:
-                    fs.plugin = pl.name
-                    failed = fs
-                    break
+            failed, frec = self._filter_node(state, pod, ni, filters, recording)
             if failed is None and len(feasible) >= k:
                 # the search is cancelled by one feasible node too many; it is neither kept nor counted
                 break
@@ -886,7 +1054,7 @@ def _build_profile(
     pct = sp.percentage_of_nodes_to_score if sp.percentage_of_nodes_to_score is not None else global_pct
     if pct is not None and not 0 <= pct <= 100:
         raise ConfigError(f"percentageOfNodesToScore must be in [0, 100], got {pct}")
-    return Profile(sp.scheduler_name, instances, points, weights, pct)
+    return Profile(sp.scheduler_name, instances, points, weights, pct, handle)
 
 
 def _implements(cls: type[Plugin], method: str) -> bool:

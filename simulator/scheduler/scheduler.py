@@ -15,14 +15,17 @@ from models.pod import Pod
 from models.schedconfig import KubeSchedulerConfiguration
 from simulator.defaults import KubeDefaults
 from simulator.engine import Engine
+from simulator.podutil import delete_pod
 from simulator.scheduler.cache import NodeTable
 from simulator.scheduler.framework import (
     Code,
     Cursor,
     CycleState,
     Handle,
+    PostFilterResult,
     Profile,
     QueuedPodInfo,
+    ScheduleResult,
     build_profiles,
 )
 from simulator.scheduler.plugins.default_binder import DefaultBinder
@@ -122,6 +125,8 @@ class Scheduler:
             # a bound pod changed: most often already counted on that node (Running, Ready, ...): nothing to do
             if uid in self._queued:
                 self.queue.delete(uid)
+            if self.handle.nominated and uid in self.handle.nominated:
+                self.handle.clear_nomination(uid)  # bound by someone else: the nomination is void
             if pod.phase in _TERMINAL:
                 if self.table.remove_pod(uid) is not None:
                     self.queue.move_all("PodDelete")
@@ -133,6 +138,9 @@ class Scheduler:
         if event == DELETED:
             if uid in self._queued:
                 self.queue.delete(uid)
+            if self.handle.nominated:
+                self.handle.clear_nomination(uid)
+            self.handle.preempted.discard(uid)
             if uid in self._counted and self.table.remove_pod(uid) is not None:
                 self.queue.move_all("PodDelete")
             return
@@ -185,7 +193,7 @@ class Scheduler:
             return
         self.attempts += 1
         comp = profile.composite
-        if comp is not None and not self.explain:
+        if comp is not None and not self.explain and not self.handle.nominated:
             slot = comp.schedule(pod, self.table, self.rng, self.cursor)
             if slot >= 0:
                 node = self.table.nodes[slot]
@@ -193,20 +201,56 @@ class Scheduler:
                 self._bind(p, profile, node.name)
                 return
         res = profile.schedule(pod, self.table, self.rng, self.cursor, explain=self.explain, composite=False)
+        post = profile.run_post_filter(pod, self.table, self.rng, res) if res.node is None else None
         if res.record is not None:
+            if post is not None:
+                res.record["victims"] = [f"{v.namespace}/{v.name}" for v in post.victims]
             self.explain_records.append(res.record)
             if self.explain_callback is not None:
                 self.explain_callback(res.record)
         if res.node is None:
             self.failed += 1
+            message = _with_post_filter(res, post)
             self.queue.add_unschedulable(p, res.unschedulable_plugins, error=res.code == Code.Error)
-            self.store.event(pod, "FailedScheduling", res.message, "Warning")
+            if post is not None:
+                self._preempt(pod, post)
+            self.store.event(pod, "FailedScheduling", message, "Warning")
             return
         self._bind(p, profile, res.node)
+
+    def _preempt(self, pod: Pod, post: PostFilterResult) -> None:
+        """Carry out a PostFilter result (``prepareCandidate``, 1.35): nominate the pod, delete the victims
+        gracefully with a ``Preempted`` event each, clear lower-priority nominations on that node."""
+        node = post.nominated_node
+        if node is None:
+            return
+        handle = self.handle
+        if pod.nominated_node_name != node:
+            pod.nominated_node_name = node
+            self.store.update(pod)
+        handle.nominate(pod, node)
+        if not node:
+            return
+        for victim in post.victims:
+            if victim.deletion_timestamp is not None:
+                continue  # graceful deletion already under way
+            handle.preempted.add(victim.uid or victim.key)
+            delete_pod(self.store, victim)
+            # upstream names the preemptor by UID; kubesim by namespace/name, which reads better in the event log
+            self.store.event(
+                victim, "Preempted", f"Preempted by pod {pod.namespace}/{pod.name} on node {node}", "Normal"
+            )
+        for other in list(handle.nominated_by_node.get(node, {}).values()):
+            if other is not pod and other.priority < pod.priority:
+                handle.clear_nomination(other.uid or other.key)
+                other.nominated_node_name = ""
+                self.store.update(other)
 
     def _bind(self, p: QueuedPodInfo, profile: Profile, node: str) -> None:
         """Assume ``p`` on ``node`` and run the Bind plugins."""
         pod = p.pod
+        if self.handle.nominated and self.handle.clear_nomination(p.uid) is not None:
+            pod.nominated_node_name = ""  # written with the binding
         self.table.add_pod(pod, node)  # assume
         # DefaultBinder ignores the cycle state, so it shares one
         state = _SHARED_STATE if profile in self._plain_binders else CycleState()
@@ -235,5 +279,16 @@ class Scheduler:
         res = profile.schedule(pod, self.table, rng, Cursor(self.cursor.index), explain=True)
         assert res.record is not None
         if res.node is None:
-            res.record["message"] = res.message
+            # the PostFilter dry run: victims are reported, nothing is deleted or nominated
+            post = profile.run_post_filter(pod, self.table, rng, res)
+            if post is not None:
+                res.record["victims"] = [f"{v.namespace}/{v.name}" for v in post.victims]
+            res.record["message"] = _with_post_filter(res, post)
         return res.record
+
+
+def _with_post_filter(res: ScheduleResult, post: PostFilterResult | None) -> str:
+    """``FitError.Error`` with the PostFilter message appended (``0/3 nodes are available: ... preemption: ...``)."""
+    if post is None or not post.status.message or res.message == "" or res.code != Code.Unschedulable:
+        return res.message
+    return f"{res.message} {post.status.message}"

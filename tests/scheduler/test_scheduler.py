@@ -34,7 +34,9 @@ def test_failed_scheduling_message(cluster: Cluster) -> None:
         (
             "p",
             "FailedScheduling",
-            "0/5 nodes are available: 2 Insufficient cpu, 3 node(s) had untolerated taint(s).",
+            "0/5 nodes are available: 2 Insufficient cpu, 3 node(s) had untolerated taint(s)."
+            # the pod asks more than the nodes' allocatable and taints are unresolvable: preemption cannot help
+            " preemption: 0/5 nodes are available: 5 Preemption is not helpful for scheduling.",
         )
     ]
 
@@ -145,7 +147,10 @@ def test_explain_pod_does_not_change_state(cluster: Cluster) -> None:
     cluster.run(until=1)
     before = cluster.scheduler.rng.getstate(), cluster.scheduler.cursor.index
     rec = cluster.scheduler.explain_pod(make_pod("x", {"cpu": 10**6}))
-    assert rec["selected"] is None and rec["message"] == "0/2 nodes are available: 2 Insufficient cpu."
+    assert rec["selected"] is None and rec["message"] == (
+        "0/2 nodes are available: 2 Insufficient cpu."
+        " preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling."
+    )
     assert (cluster.scheduler.rng.getstate(), cluster.scheduler.cursor.index) == before
 
 

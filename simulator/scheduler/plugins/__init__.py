@@ -9,6 +9,7 @@ from __future__ import annotations
 from simulator.scheduler.framework import Plugin
 from simulator.scheduler.plugins.balanced_allocation import NodeResourcesBalancedAllocation
 from simulator.scheduler.plugins.default_binder import DefaultBinder
+from simulator.scheduler.plugins.default_preemption import DefaultPreemption
 from simulator.scheduler.plugins.image_locality import ImageLocality
 from simulator.scheduler.plugins.inter_pod_affinity import InterPodAffinity
 from simulator.scheduler.plugins.node_affinity import NodeAffinity
@@ -32,6 +33,7 @@ REGISTRY: dict[str, type[Plugin]] = {
     "NodeResourcesFit": NodeResourcesFit,
     "PodTopologySpread": PodTopologySpread,
     "InterPodAffinity": InterPodAffinity,
+    "DefaultPreemption": DefaultPreemption,
     "NodeResourcesBalancedAllocation": NodeResourcesBalancedAllocation,
     "ImageLocality": ImageLocality,
     "DefaultBinder": DefaultBinder,
