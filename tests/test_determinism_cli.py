@@ -202,3 +202,23 @@ def test_usage_errors_exit_2():
     assert run_cli().returncode == 2
     proc = run_cli("run", "--summary", "/nonexistent-dir/s.json")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def test_event_log_does_not_depend_on_the_interpreters_hash_seed(tmp_path: Path):
+    # Same inputs, separate processes with different string-hash seeds: nothing may depend on set order.
+    import os
+
+    logs = []
+    for hash_seed in ("1", "2"):
+        log = tmp_path / f"h{hash_seed}.jsonl"
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        proc = subprocess.run(
+            [sys.executable, "-m", "simulator", "run", "--quiet", "--until", "3h", "--events", str(log)],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stderr
+        logs.append(log.read_bytes())
+    assert logs[0] == logs[1]
