@@ -706,12 +706,17 @@ class Profile:
         st = self._run_pre_filter(state, pod)
         if st is not None:
             return self._prefilter_failure(st, n_all, record)
-        infos = list(table.node_infos())
         absent = 0
         if state.node_names is not None:
-            kept = [ni for ni in infos if ni.name in state.node_names]
-            absent = n_all - len(kept)
-            infos = kept
+            # A PreFilterResult (e.g. a DaemonSet pod's matchFields metadata.name) names the nodes: build views of
+            # those only, in search order, instead of one per node of the cluster.
+            order = table.order.tolist()  # may renumber slots: look slots up after it
+            wanted = {table.slot_of[name] for name in state.node_names if name in table.slot_of}
+            nodes = table.nodes
+            infos = [NodeInfo(table, slot, nodes[slot]) for slot in order if slot in wanted]
+            absent = n_all - len(infos)
+        else:
+            infos = list(table.node_infos())
         n = len(infos)
         k = self._num_to_find(n)
         feasible: list[NodeInfo] = []
