@@ -244,27 +244,36 @@ class TrafficModel:
             if isinstance(pod, Pod):
                 check(pod)
 
-    def pod_memory_usage(self, pod: Pod) -> int | None:
-        """Memory in bytes the traffic model gives the pod (None: it is behind no Service with memory figures).
-
-        A ready endpoint uses ``memoryBaseline + (served rate / ready endpoints) * memoryPerRequest``; a pod that
-        is not ready the baseline only.
-        """
+    def _pod_share(
+        self, pod: Pod, wanted: Callable[[ServiceTraffic], bool]
+    ) -> tuple[ServiceTraffic, float] | None:
+        """The first traffic Service (in declaration order) that ``wanted`` accepts and whose selector matches the
+        running pod, with the pod's share of its served requests/s (0 for a pod that is not a ready endpoint)."""
         if pod.phase != "Running" or not pod.node_name:
             return None
         for (namespace, name), svc in self.services.items():
-            if namespace != pod.namespace or (svc.memory_per_request <= 0 and svc.memory_baseline <= 0):
+            if namespace != pod.namespace or not wanted(svc):
                 continue
             service = self._store.get("Service", namespace, name)
             if not isinstance(service, Service) or not service.selector:
                 continue
             if not all(pod.labels.get(k) == v for k, v in service.selector.items()):
                 continue
-            usage = float(svc.memory_baseline)
-            if pod.ready and pod.deletion_timestamp is None and svc.ready > 0:
-                usage += svc.served_rate / svc.ready * svc.memory_per_request
-            return math.ceil(usage - 1e-9)
+            ready = pod.ready and pod.deletion_timestamp is None and svc.ready > 0
+            return svc, (svc.served_rate / svc.ready if ready else 0.0)
         return None
+
+    def pod_memory_usage(self, pod: Pod) -> int | None:
+        """Memory in bytes the traffic model gives the pod (None: it is behind no Service with memory figures).
+
+        A ready endpoint uses ``memoryBaseline + (served rate / ready endpoints) * memoryPerRequest``; a pod that
+        is not ready the baseline only.
+        """
+        found = self._pod_share(pod, lambda svc: svc.memory_per_request > 0 or svc.memory_baseline > 0)
+        if found is None:
+            return None
+        svc, share = found
+        return math.ceil(float(svc.memory_baseline) + share * svc.memory_per_request - 1e-9)
 
     # -- metrics-server -----------------------------------------------------------------------------------------
     def pod_cpu_usage(self, pod: Pod) -> int | None:
@@ -273,21 +282,11 @@ class TrafficModel:
         Only running pods behind a Service with traffic have metrics. A ready pod gets its share of the
         Service's served requests; a pod that is not ready gets the baseline only.
         """
-        if pod.phase != "Running" or not pod.node_name:
+        found = self._pod_share(pod, lambda svc: True)
+        if found is None:
             return None
-        for (namespace, name), svc in self.services.items():
-            if namespace != pod.namespace:
-                continue
-            service = self._store.get("Service", namespace, name)
-            if not isinstance(service, Service) or not service.selector:
-                continue
-            if not all(pod.labels.get(k) == v for k, v in service.selector.items()):
-                continue
-            usage = float(svc.cpu_baseline)
-            if pod.ready and pod.deletion_timestamp is None and svc.ready > 0:
-                usage += svc.served_rate / svc.ready * svc.cpu_per_request
-            return math.ceil(usage - 1e-9)  # Quantity.MilliValue rounds up
-        return None
+        svc, share = found
+        return math.ceil(float(svc.cpu_baseline) + share * svc.cpu_per_request - 1e-9)  # MilliValue rounds up
 
     # -- summary ------------------------------------------------------------------------------------------------
     def summary(self) -> list[dict[str, Any]]:

@@ -98,6 +98,14 @@ def _change_in_period(events: list[tuple[float, int]], period: float, now: float
     return sum(change for t, change in events if t > cutoff)
 
 
+def _replicas_at_period_start(
+    current: int, up: list[tuple[float, int]], down: list[tuple[float, int]], period: float, now: float
+) -> int:
+    """The replica count a policy's period began with: today's, minus the scale-ups and plus the scale-downs
+    recorded within the period (upstream's ``getReplicasChangePerPeriod`` on both histories)."""
+    return current - _change_in_period(up, period, now) + _change_in_period(down, period, now)
+
+
 def scale_up_limit(
     current: int,
     up: list[tuple[float, int]],
@@ -111,11 +119,7 @@ def scale_up_limit(
     pick = min if rules.select_policy == "Min" else max
     result: int | None = None
     for policy in rules.policies or ():
-        start = (
-            current
-            - _change_in_period(up, policy.period_seconds, now)
-            + _change_in_period(down, policy.period_seconds, now)
-        )
+        start = _replicas_at_period_start(current, up, down, policy.period_seconds, now)
         proposed = (
             start + policy.value if policy.type == "Pods" else math.ceil(start * (1 + policy.value / 100))
         )
@@ -136,11 +140,7 @@ def scale_down_limit(
     pick = max if rules.select_policy == "Min" else min
     result: int | None = None
     for policy in rules.policies or ():
-        start = (
-            current
-            - _change_in_period(up, policy.period_seconds, now)
-            + _change_in_period(down, policy.period_seconds, now)
-        )
+        start = _replicas_at_period_start(current, up, down, policy.period_seconds, now)
         # Go's int32() truncates the Percent proposal
         proposed = start - policy.value if policy.type == "Pods" else int(start * (1 - policy.value / 100))
         result = proposed if result is None else pick(result, proposed)
