@@ -34,6 +34,7 @@ from models.pod import Pod, PodAffinity, PodAffinityTerm
 from simulator.scheduler._util import MAX_NODE_SCORE
 from simulator.scheduler.cache import NodeInfo, NodeTable, pod_has_affinity
 from simulator.scheduler.framework import SKIP, Code, ConfigError, CycleState, Handle, Plugin, Status
+from simulator.scheduler.plugins._common import node_mask
 from simulator.scheduler.plugins._pods import merge_label_keys, namespace_labels
 
 __all__ = ["InterPodAffinity"]
@@ -227,11 +228,7 @@ class InterPodAffinity(Plugin):
         s = self._state(state, pod)
         if s is None:
             return None
-        mask = np.zeros(table.capacity, dtype=np.bool_)
-        for slot, node in enumerate(table.nodes):
-            if node is not None and self._check(s, node) is None:
-                mask[slot] = True
-        return mask
+        return node_mask(table, lambda node: self._check(s, node) is None)
 
     # -- score ----------------------------------------------------------------------------------------------------
     def pre_score(self, state: CycleState, pod: Pod, nodes: Sequence[NodeInfo]) -> Status | None:

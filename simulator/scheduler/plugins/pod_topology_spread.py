@@ -34,6 +34,7 @@ from models.pod import Pod, TopologySpreadConstraint
 from simulator.scheduler._util import MAX_NODE_SCORE, go_round
 from simulator.scheduler.cache import NodeInfo, NodeTable
 from simulator.scheduler.framework import SKIP, Code, ConfigError, CycleState, Handle, Plugin, Status
+from simulator.scheduler.plugins._common import node_mask
 from simulator.scheduler.plugins._pods import (
     list_objects,
     merge_label_keys,
@@ -287,11 +288,7 @@ class PodTopologySpread(Plugin):
         s = self._state(state, pod)
         if s is None:
             return None
-        mask = np.zeros(table.capacity, dtype=np.bool_)
-        for slot, node in enumerate(table.nodes):
-            if node is not None and self._check(s, pod, node) is None:
-                mask[slot] = True
-        return mask
+        return node_mask(table, lambda node: self._check(s, pod, node) is None)
 
     # -- score ----------------------------------------------------------------------------------------------------
     def pre_score(self, state: CycleState, pod: Pod, nodes: Sequence[NodeInfo]) -> Status | None:
