@@ -75,10 +75,14 @@ class WorkQueue:
         self.add(key)
 
     def _drain(self) -> None:
-        # Keys added while draining (by our own writes) are handled in this same pass, in insertion order.
+        # Only the keys waiting when the drain starts: a key our own writes re-add waits for the next drain, which
+        # ``add`` schedules behind the other controllers' already-queued drains. Kubernetes' controllers run
+        # concurrently, so a Deployment's next sync sees the ReplicaSet controller's work first; re-syncing the
+        # same key in this pass would let it run several steps ahead of its ReplicaSets (e.g. scale the new
+        # ReplicaSet twice before the old one gave up its pods: more than maxSurge pods for an instant).
         self._scheduled = False
         pending, order = self._pending, self._order
-        while order:
+        for _ in range(len(order)):
             key = order.popleft()
             pending.discard(key)
             self._sync(key)

@@ -134,6 +134,9 @@ class DeploymentController:
             if current < max_total:
                 target = new_rs.replicas + min(max_total - current, d.replicas - new_rs.replicas)
                 self._scale_rs(d, new_rs, target)
+                # rolloutRolling returns after a scale-up; the old ReplicaSets wait for the next sync, which
+                # sees the new ReplicaSet's pods (their availability bounds the scale-down).
+                return
         self._reconcile_old(d, new_rs, old_rs)
 
     def _reconcile_old(self, d: Deployment, new_rs: ReplicaSet, old_rs: list[ReplicaSet]) -> None:

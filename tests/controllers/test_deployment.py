@@ -47,7 +47,7 @@ def deployment_doc(replicas: int, extra: str) -> str:
 
 def _check_bounds(replicas: int, surge: int, unavailable: int):  # type: ignore[no-untyped-def]
     def check(sim):  # type: ignore[no-untyped-def]
-        if sim.now <= 60:
+        if sim.now < 60:  # the rollout starts at 60 s; its first instant is checked too
             return
         rss = sim.store.list("ReplicaSet")
         total = sum(rs.replicas for rs in rss)
