@@ -1,7 +1,7 @@
 """Kubernetes defaults, keyed by version: the one place numbers such as grace periods and backoffs live.
 
 Each entry records the value from the version it took effect; ``defaults_for("1.33")`` folds the table up to that
-version. Supported versions: 1.32 to 1.35 (default 1.35).
+version. Supported versions: 1.31 to 1.35 (default 1.35); 1.31 is there to show the 40 s grace period.
 """
 
 from __future__ import annotations
