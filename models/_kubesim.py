@@ -88,7 +88,7 @@ def read_nodepool(root: Fields) -> KObject:
 # ---- the timeline action table -----------------------------------------------------------------------------
 
 ParamType = Literal[
-    "node", "name", "target", "pod", "int", "string", "namespace", "duration", "number", "service"
+    "node", "name", "target", "pod", "int", "string", "namespace", "duration", "number", "service", "manifest"
 ]
 SCALABLE_KINDS = ("Deployment", "ReplicaSet", "StatefulSet", "ReplicationController")
 ROLLOUT_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
@@ -126,6 +126,8 @@ ACTIONS: dict[str, Mapping[str, Param]] = {
         "namespace": _NAMESPACE,
     },
     "deletePod": {"pod": Param("pod")},
+    # ``kubectl create -f pod.yaml`` at a point of the run: a whole v1 Pod manifest, validated at load time.
+    "createPod": {"manifest": Param("manifest")},
     "addNodes": {"pool": Param("name"), "count": Param("int", minimum=1)},
     "drain": {"node": Param("node"), "timeout": Param("duration", required=False)},
     # faults (simulator/faults.py); without ``duration`` a fault lasts until its healing action
@@ -158,6 +160,8 @@ def _check_param(doc: Doc, path: str, param: Param, value: object) -> Any:
             doc.error(path, f"expected a number >= 0, got {type_name(value)} {show(value)}")
             return None
         return float(value)
+    if param.type == "manifest":
+        return _check_pod_manifest(doc, path, value)
     if param.type == "duration":
         try:
             return parse_duration(value)
@@ -185,6 +189,25 @@ def _check_param(doc: Doc, path: str, param: Param, value: object) -> Any:
         ok = check_name(doc, path, name) and (not namespace or check_name(doc, path, namespace, "label"))
         return f"{namespace or 'default'}/{name}" if ok else None
     return value
+
+
+def _check_pod_manifest(doc: Doc, path: str, value: object) -> Any:
+    """A v1 Pod manifest read by the Pod reader itself, errors at ``path.spec...``; the Pod, or ``None``."""
+    from models.loader import KINDS  # the loader imports this module
+
+    fields = doc.fields(path, value)
+    if fields is None:
+        return None
+    errors = len(doc.problems.errors)
+    if fields.get("kind") != "Pod" or fields.get("apiVersion") != "v1":
+        doc.error(path, "expected a v1 Pod manifest (apiVersion: v1, kind: Pod)")
+        return None
+    fields.string("kind")
+    fields.string("apiVersion")
+    reader = KINDS["Pod"]
+    pod = reader.read(fields)
+    fields.done(ignored=reader.ignored, unsupported=reader.unsupported)
+    return pod if len(doc.problems.errors) == errors else None
 
 
 def _read_timeline_entry(entry: Fields, index: int) -> TimelineAction | None:

@@ -7,6 +7,7 @@ issues add actions by adding functions. Every action first records a Kubernetes-
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -117,6 +118,14 @@ def delete_pod_action(sim: Simulation, params: Mapping[str, Any]) -> None:
     delete_pod(sim.store, pod)
 
 
+def create_pod(sim: Simulation, params: Mapping[str, Any]) -> None:
+    """``kubectl create -f pod.yaml``: a copy of the manifest's Pod (the loaded one stays pristine for reruns)."""
+    pod = copy.deepcopy(params["manifest"])
+    if sim.store.get("Pod", pod.namespace, pod.name) is not None:
+        raise ActionError(f"pod {pod.namespace}/{pod.name} already exists")
+    sim.store.add(pod)
+
+
 def add_nodes(sim: Simulation, params: Mapping[str, Any]) -> None:
     """Grow a NodePool by ``count`` nodes (named after the pool's highest index so far)."""
     pool = sim.store.get("NodePool", "", str(params["pool"]))
@@ -201,6 +210,7 @@ ACTIONS: dict[str, Callable[[Simulation, Mapping[str, Any]], None]] = {
     "scale": scale,
     "rollout": rollout,
     "deletePod": delete_pod_action,
+    "createPod": create_pod,
     "addNodes": add_nodes,
     "drain": drain_action,
     "zoneOutage": zone_outage,
@@ -223,6 +233,8 @@ def run_action(sim: Simulation, action: str, params: Mapping[str, Any]) -> None:
     target = next(
         (str(params[k]) for k in ("node", "target", "pod", "pool", "service", "zone") if k in params), ""
     )
+    if "manifest" in params:
+        target = params["manifest"].key
     if sim.scenario is not None:
         sim.store.event(sim.scenario, "Timeline", f"{action} {target}".strip())
     ACTIONS[action](sim, params)

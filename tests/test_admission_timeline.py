@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
 
 import pytest
 
+from models.loader import load_text
+from simulator import Simulation
 from simulator.eventlog import EventLog
 from tests.simhelpers import deployment, events, pool, scenario, sim_from
 
@@ -96,6 +99,28 @@ def test_add_nodes_grows_the_pool_with_zones_round_robin():
     nodes = {n.name: n.labels["topology.kubernetes.io/zone"] for n in sim.store.list("Node")}
     assert nodes == {"pool-0": "a", "pool-1": "b", "pool-2": "a", "pool-3": "b", "pool-4": "a"}
     assert all(n.labels["kubesim.dev/pool"] == "pool" for n in sim.store.list("Node"))
+
+
+_LATE_POD = (
+    "{apiVersion: v1, kind: Pod, metadata: {name: late, labels: {app: late}},"
+    " spec: {containers: [{name: c, image: 'nginx', resources: {requests: {cpu: 500m}}}]}}"
+)
+
+
+def test_create_pod_action_submits_the_manifest_at_its_time_in_every_run():
+    text = scenario(timeline=f"[{{at: 30s, action: createPod, manifest: {_LATE_POD}}}]") + pool(count=2)
+    objects = load_text(textwrap.dedent(text)).objects
+    for _ in range(2):  # the loaded manifest is copied, so a second run from the same objects works too
+        sim = Simulation(objects)
+        sim.run(until=29)
+        assert sim.store.get("Pod", "default", "late") is None
+        sim.run(until=60)
+        pod = sim.store.get("Pod", "default", "late")
+        assert pod.node_name and pod.creation_timestamp == 30 and pod.labels == {"app": "late"}
+    twice = ", ".join(f"{{at: {at}, action: createPod, manifest: {_LATE_POD}}}" for at in ("30s", "40s"))
+    sim = sim_from(scenario(timeline=f"[{twice}]") + pool(count=2))
+    sim.run(until=60)
+    assert sim.summary()["timeline_errors"] == ["timeline createPod at t=40: pod default/late already exists"]
 
 
 def test_uncordon_lets_pods_back_and_pending_pods_schedule_when_capacity_returns():
