@@ -285,3 +285,32 @@ def test_python_api_sampling_matches(tmp_path: Path):
     assert [r["t"] for r in series.rows] == [0, 60, 120]
     series.write_csv(tmp_path / "x.csv")
     assert (tmp_path / "x.csv").read_text().splitlines()[0].startswith("t,pods_pending,")
+
+
+def test_a_crashed_node_running_a_job_pod_recovers_without_the_job_counting_as_a_workload():
+    """A Job has no desired ready count: a crash under a Job's pod must not break recovery tracking (it
+    crashed the built-in scenario on some seeds, through its nightly CronJob)."""
+    job = """
+apiVersion: batch/v1
+kind: Job
+metadata: {name: report}
+spec:
+  template:
+    metadata: {annotations: {kubesim.dev/duration-seconds: "60"}}
+    spec:
+      restartPolicy: Never
+      containers: [{name: r, image: report, resources: {requests: {cpu: 100m}}}]
+---
+"""
+    timeline = (
+        "timeline: [{at: 10s, action: crashNode, node: pool-0}, {at: 10m, action: recoverNode, node: pool-0}]"
+    )
+    sim = sim_from(scenario(timeline) + pool(count=1) + app(replicas=1) + job)
+    sim.run()
+    (fault,) = sim.summary()["faults"]
+    assert fault["replacements_ready_at"] is not None
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_built_in_scenario_runs_on_many_seeds(seed: int, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--seed", str(seed), "--quiet"]) == 0

@@ -21,6 +21,8 @@ __all__ = ["MetricsCollector"]
 
 _TERMINAL = frozenset(("Succeeded", "Failed"))
 WORKLOAD_KINDS = ("Deployment", "ReplicaSet", "ReplicationController", "StatefulSet", "DaemonSet")
+# Workloads with a desired ready count: what fault recovery waits for.
+_REPLICATED = frozenset(WORKLOAD_KINDS)
 
 
 class _Integral:
@@ -272,7 +274,9 @@ class MetricsCollector:
         for name in hit:
             for pod in self._store.pods_on_node(name):
                 owner = self.workload_of(pod)
-                if owner is not None:
+                # Recovery means "back to the desired ready count": only replicated workloads have one (a Job's
+                # pods finish; the Job controller's retries are its own story).
+                if owner is not None and owner[0] in _REPLICATED:
                     affected.add(owner)
         fault = _Fault(self._engine.now, type_, node_name, affected)
         fault.nodes = frozenset(hit)
@@ -371,7 +375,7 @@ class MetricsCollector:
 
     def _workload_ready(self, key: tuple[str, str, str]) -> bool:
         obj = self._store.get(key[0], key[1], key[2])
-        if obj is None:
+        if obj is None or key[0] not in _REPLICATED:
             return True
         return bool(obj.status.ready_replicas >= self._desired(obj))
 
