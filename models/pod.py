@@ -271,6 +271,9 @@ class Pod(KObject):
     last_exit_code: int | None = None
     nominated_node_name: str = ""
     priority: int = 0
+    # status.reason / status.message: why a pod is in its phase (e.g. OutOfcpu from kubelet admission)
+    reason: str = ""
+    message: str = ""
 
     @property
     def image(self) -> str:

@@ -15,7 +15,7 @@ from models.node import Node
 from models.pod import Pod
 from simulator.controllers.base import ControllerContext
 from simulator.podutil import delete_pod
-from simulator.store import DELETED
+from simulator.store import ADDED, DELETED
 
 __all__ = ["GarbageCollector"]
 
@@ -29,6 +29,8 @@ OWNER_KINDS = (
     "CronJob",
 )
 TERMINATED_POD_GC_THRESHOLD = 12500
+# podgc's quarantineTime: how long a pod's node must be missing before the pod counts as orphaned.
+ORPHAN_QUARANTINE = 40.0
 
 
 class GarbageCollector:
@@ -74,12 +76,20 @@ class GarbageCollector:
     def _on_pod(self, change: str, pod: Pod) -> None:
         if change == DELETED:
             self._terminated.pop(pod.uid, None)
+        elif change == ADDED and pod.spec.node_name and self._store.get("Node", "", pod.node_name) is None:
+            # Created bound to a node that does not exist (spec.nodeName): PodGC's orphan sweep deletes it once
+            # the node has been missing for its 40 s quarantine.
+            self._engine.call_later(ORPHAN_QUARANTINE, self._delete_orphan, pod)
         elif pod.is_terminal and pod.uid not in self._terminated:
             self._terminated[pod.uid] = pod
             self._terminated_order.append(pod)
             if len(self._terminated) > self._threshold and not self._collect_pending:
                 self._collect_pending = True
                 self._engine.call_soon(self._collect_terminated)
+
+    def _delete_orphan(self, pod: Pod) -> None:
+        if self._store.contains(pod) and self._store.get("Node", "", pod.node_name) is None:
+            self._store.delete(pod)
 
     def _collect_terminated(self) -> None:
         self._collect_pending = False

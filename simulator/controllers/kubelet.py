@@ -32,6 +32,7 @@ from models.quantity import format_bytes, resource_value
 from simulator.controllers.base import ControllerContext
 from simulator.engine import Handle
 from simulator.podutil import PodTiming, pod_timing
+from simulator.scheduler.resources import CPU, EPHEMERAL, MEMORY, pod_request
 from simulator.store import DELETED
 
 __all__ = ["OOM_EXIT_CODE", "Kubelet", "PodFaults"]
@@ -302,9 +303,57 @@ class Kubelet:
     def _admit(self, pod: Pod) -> None:
         if not self._live(pod) or pod.uid in self._pods or pod.deletion_timestamp is not None:
             return
+        if pod.spec.node_name and pod.start_time is None:
+            # Only a pod that skipped the scheduler (spec.nodeName) can fail the kubelet's admission: the
+            # scheduler's NodeResourcesFit already made sure a bound pod fits.
+            if self._store.get("Node", "", pod.node_name) is None:
+                return  # no kubelet runs there; PodGC deletes the pod
+            rejection = self._admission_failure(pod)
+            if rejection is not None:
+                self._engine.call_soon(self._reject, pod, *rejection)
+                return
         runtime = _PodRuntime(pod_timing(pod, self._ctx.scenario_defaults))
         self._pods[pod.uid] = runtime
         runtime.timer = self._engine.call_later(runtime.timing.startup, self._container_started, pod)
+
+    def _admission_failure(self, pod: Pod) -> tuple[str, str] | None:
+        """The kubelet's resource admission (``lifecycle.PredicateAdmitHandler``, Kubernetes 1.35): the pod's
+        requests plus those of the pods already admitted on the node must fit allocatable, and so must the pod
+        count. Returns (reason, message), e.g. ``OutOfcpu``, or ``None`` when the pod is admitted."""
+        node = self._store.get("Node", "", pod.node_name)
+        assert isinstance(node, Node)
+        admitted = [
+            p
+            for p in self._store.pods_on_node(pod.node_name)
+            if p is not pod and p.uid in self._pods and not p.is_terminal
+        ]
+        allocatable = node.allocatable
+        checks = [("pods", 1, len(admitted))]
+        want = pod_request(pod.spec)
+        for name in (CPU, MEMORY, EPHEMERAL, *(k for k, _ in want.scalars)):
+            amount = want.get(name)
+            if amount > 0:
+                checks.append((name, amount, sum(pod_request(p.spec).get(name) for p in admitted)))
+        for name, amount, used in checks:
+            capacity = allocatable.get(name, 0)
+            if used + amount > capacity:
+                message = (
+                    f"Pod was rejected: Node didn't have enough resource: {name}, requested: {amount}, "
+                    f"used: {used}, capacity: {capacity}"
+                )
+                return f"OutOf{name}", message
+        return None
+
+    def _reject(self, pod: Pod, reason: str, message: str) -> None:
+        if not self._live(pod) or pod.uid in self._pods or pod.phase != "Pending":
+            return
+        pod.phase = "Failed"
+        pod.reason = reason
+        pod.message = message
+        pod.container_state = "Terminated"
+        pod.waiting_reason = ""
+        self._store.update(pod)
+        self._store.event(pod, reason, message, "Warning")
 
     def _container_started(self, pod: Pod) -> None:
         runtime = self._pods.get(pod.uid)

@@ -107,3 +107,49 @@ def test_deleted_pod_is_killed_and_removed_after_shutdown():
     assert [e["t"] for e in killing] == [60.0]
     deleted = [r for r in sim.log if r["type"] == "DELETED" and r["kind"] == "Pod"]
     assert deleted[0]["t"] == 64.0
+
+
+def pinned_pod(name: str, node: str, cpu: str = "1") -> str:
+    """A bare pod with ``spec.nodeName``: it skips the scheduler, so only the kubelet's admission checks it."""
+    return f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {name}}}
+spec:
+  nodeName: {node}
+  containers: [{{name: c, image: app, resources: {{requests: {{cpu: "{cpu}"}}}}}}]
+---
+"""
+
+
+def test_kubelet_admission_rejects_a_pinned_pod_that_does_not_fit_with_out_of_cpu():
+    sim = sim_from(
+        scenario() + pool(count=1, cpu="2") + pinned_pod("a", "pool-0", "1500m") + pinned_pod("b", "pool-0", "1")
+    )
+    sim.run(until=60)
+    a, b = sim.store.get("Pod", "default", "a"), sim.store.get("Pod", "default", "b")
+    assert a.phase == "Running"
+    assert (b.phase, b.reason) == ("Failed", "OutOfcpu")
+    assert b.message == (
+        "Pod was rejected: Node didn't have enough resource: cpu, requested: 1000, used: 1500, capacity: 2000"
+    )
+    (event,) = events(sim, "OutOfcpu")
+    assert event["name"] == "b" and event["eventType"] == "Warning"
+
+
+def test_kubelet_admission_counts_pods_against_the_pod_capacity():
+    pods = "".join(pinned_pod(f"p{i}", "pool-0", "10m") for i in range(4))
+    sim = sim_from(scenario() + pool(count=1).replace('pods: "110"', 'pods: "3"') + pods)
+    sim.run(until=60)
+    phases = [(p.name, p.phase, p.reason) for p in sorted(sim.store.list("Pod"), key=lambda p: p.name)]
+    assert phases[:3] == [(f"p{i}", "Running", "") for i in range(3)]
+    assert phases[3] == ("p3", "Failed", "OutOfpods")
+
+
+def test_a_pod_pinned_to_a_missing_node_never_runs_and_pod_gc_deletes_it_after_40s():
+    sim = sim_from(scenario() + pool(count=1) + pinned_pod("ghost", "no-such-node"))
+    sim.run(until=39)
+    ghost = sim.store.get("Pod", "default", "ghost")
+    assert ghost is not None and ghost.phase == "Pending"
+    sim.run(until=41)
+    assert sim.store.get("Pod", "default", "ghost") is None
