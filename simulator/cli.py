@@ -1,4 +1,4 @@
-"""The ``kubesim`` command line: ``run``, ``explain`` and ``validate`` (more subcommands arrive with their issues).
+"""The ``kubesim`` command line: ``run``, ``tui``, ``check``, ``explain`` and ``validate``.
 
 Exit codes (DESIGN.md §5): 0 ok, 1 objectives not met / a violation found, 2 bad input or usage. Bad input is
 reported as one line per problem naming the file, the document and the field, never as a traceback, and no output
@@ -86,6 +86,32 @@ def build_parser() -> argparse.ArgumentParser:
         "--lenient", action="store_true", help="warn about unsupported fields instead of failing"
     )
 
+    tui = sub.add_parser("tui", help="watch and steer a simulation in the terminal (Textual)")
+    tui.add_argument(
+        "files", nargs="*", help="YAML files or directories (default: the built-in shop scenario)"
+    )
+    tui.add_argument("--lesson", metavar="NAME", help="open a built-in lesson scenario with its explanation")
+    tui.add_argument("--seed", type=int, help="run seed (overrides the Scenario's)")
+    tui.add_argument(
+        "--lenient", action="store_true", help="warn about unsupported fields instead of failing"
+    )
+
+    check = sub.add_parser("check", help="run a scenario and check kubesim's invariants over the run")
+    check.add_argument(
+        "files", nargs="*", help="YAML files or directories (default: the built-in shop scenario)"
+    )
+    check.add_argument(
+        "--invariants", metavar="NAME,...", help="only these invariants (default: all; see --list)"
+    )
+    check.add_argument("--list", action="store_true", help="list the invariants and exit")
+    check.add_argument("--seed", type=int, help="run seed (overrides the Scenario's)")
+    check.add_argument(
+        "--until", type=_duration, help="stop at this virtual time (e.g. 30m; default: duration)"
+    )
+    check.add_argument(
+        "--lenient", action="store_true", help="warn about unsupported fields instead of failing"
+    )
+
     validate = sub.add_parser("validate", help="check scenario files and report every problem")
     validate.add_argument("files", nargs="+", help="YAML files or directories")
     validate.add_argument(
@@ -106,6 +132,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _validate(args)
         if args.command == "explain":
             return _explain(args)
+        if args.command == "check":
+            from simulator.testing.check import check_command
+
+            return check_command(args)
+        if args.command == "tui":
+            from tui.command import tui_command
+
+            return tui_command(args)
         return _run(args)
     except InputError as err:
         for line in err.errors:
@@ -264,3 +298,7 @@ def _advance(
     finally:
         if progress is not None:
             progress.stop()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
