@@ -23,9 +23,21 @@ from collections.abc import Awaitable, Callable, Coroutine, Generator
 from heapq import heappop, heappush
 from typing import Any
 
-__all__ = ["Engine", "Handle", "Process", "Signal", "SimulationTimeout"]
+__all__ = [
+    "LATE",
+    "NORMAL",
+    "TIMELINE",
+    "URGENT",
+    "Engine",
+    "Handle",
+    "Process",
+    "Signal",
+    "SimulationTimeout",
+]
 
-# Priorities: lower runs first among events at the same instant.
+# Priorities: lower runs first among events at the same instant. TIMELINE is for user actions (a Scenario's
+# timeline, ``Simulation.act``): they open their instant, so an action recorded live replays identically.
+TIMELINE = -1
 URGENT = 0
 NORMAL = 1
 LATE = 2
@@ -185,6 +197,8 @@ class Engine:
         self._rngs: dict[str, random.Random] = {}
         self._predicate_waiters: list[tuple[Callable[[], bool], Process]] = []
         self.events_processed = 0
+        # When the latest event ran: equal to ``now`` when the current instant has (partly) run already.
+        self.last_event_time: float | None = None
         self._cancelled = 0  # cancelled entries still in the heap
 
     def _handle_cancelled(self) -> None:
@@ -281,7 +295,7 @@ class Engine:
             if callback is None:
                 self._cancelled -= 1
                 continue
-            self.now = entry[0]
+            self.now = self.last_event_time = entry[0]
             entry[3] = None  # a handle runs at most once
             callback(*entry[4])
             self.events_processed += 1
@@ -337,6 +351,8 @@ class Engine:
                         self._check_predicates()
         finally:
             self.events_processed += processed
+            if processed:
+                self.last_event_time = self.now
             if gc_was_enabled:
                 gc.enable()
         if until is not None and until > self.now:

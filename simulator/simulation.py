@@ -7,6 +7,7 @@ Scenario's timeline is put on the engine's queue as ordinary events.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -20,7 +21,7 @@ from simulator.controllers import CONTROLLERS
 from simulator.controllers.base import ControllerContext
 from simulator.controllers.kubelet import Kubelet
 from simulator.defaults import DEFAULT_KUBERNETES_VERSION, KubeDefaults, defaults_for
-from simulator.engine import Engine
+from simulator.engine import TIMELINE, Engine
 from simulator.eventlog import EXPLAIN_FIELDS, EventLog
 from simulator.faults import FaultInjector
 from simulator.metrics.collector import MetricsCollector
@@ -113,7 +114,9 @@ class Simulation:
             self._add(obj)
         if self.scenario is not None:
             for entry in self.scenario.timeline:
-                self.engine.call_at(entry.at, self._timeline_entry, entry.action, entry.params)
+                self.engine.call_at(
+                    entry.at, self._timeline_entry, entry.action, entry.params, priority=TIMELINE
+                )
 
     @classmethod
     def from_files(
@@ -184,6 +187,34 @@ class Simulation:
         if action not in ACTIONS:
             raise ValueError(f"unknown action {action!r}; known: {', '.join(sorted(ACTIONS))}")
         run_action(self, action, params)
+
+    def act(self, action: str, **params: Any) -> float:
+        """Run a timeline action now, the way a live view or a test should, and return its time.
+
+        Unlike :meth:`do`, the action goes through the engine like a Scenario timeline entry: it opens an instant
+        (priority ``TIMELINE``) at ``now``, or just after ``now`` if events already ran at ``now``, and the
+        instant is run to the end. A Scenario whose timeline lists the acted actions at the returned times (and
+        the same seed) therefore replays the session event for event: this is how the TUI saves a session and
+        how the testing toolkit's ``ClusterMachine`` writes a reproduction.
+
+        Raises:
+            ValueError: an unknown action.
+            simulator.timeline.ActionError: the action failed (e.g. its target does not exist); it is in the
+                event log and ``timeline_errors`` as a failing timeline entry would be.
+        """
+        if action not in ACTIONS:
+            raise ValueError(f"unknown action {action!r}; known: {', '.join(sorted(ACTIONS))}")
+        engine = self.engine
+        at = engine.now
+        if engine.last_event_time is not None and engine.last_event_time >= at:
+            at = math.nextafter(at, math.inf)
+        failed = len(self.timeline_errors)
+        engine.call_at(at, self._timeline_entry, action, dict(params), priority=TIMELINE)
+        engine.run(until=at)
+        if len(self.timeline_errors) > failed:
+            # Recorded like a failing timeline entry (TimelineFailed event), so even this replays identically.
+            raise ActionError(self.timeline_errors[-1])
+        return at
 
     # -- reading ------------------------------------------------------------------------------------------------
     def summary(self, wall_seconds: float | None = None) -> dict[str, Any]:
