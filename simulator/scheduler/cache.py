@@ -27,7 +27,8 @@ import numpy as np
 import numpy.typing as npt
 
 from models.node import Node
-from models.pod import Pod, Taint
+from models.pod import Pod, PodSpec, Taint
+from simulator.scheduler.podcounts import PodCounts
 from simulator.scheduler.resources import CPU, EPHEMERAL, MEMORY, PODS, PodRequest, pod_request
 
 __all__ = [
@@ -216,6 +217,37 @@ class NodeInfo:
 
 _EMPTY: dict[str, Pod] = {}
 
+
+class _SpecInfo:
+    """What counting a pod needs from its (frozen, shared) spec, worked out once per spec."""
+
+    __slots__ = ("affinity", "host_ports", "request", "required_anti", "spec", "topology")
+
+    def __init__(self, spec: PodSpec) -> None:
+        self.spec = spec
+        self.request = pod_request(spec)
+        probe = Pod(name="", spec=spec)
+        self.affinity = pod_has_affinity(probe)
+        paa = spec.affinity.pod_anti_affinity if spec.affinity is not None else None
+        self.required_anti = paa is not None and bool(paa.required)
+        self.host_ports = pod_host_ports(probe)
+        #: PodTopologySpread or InterPodAffinity will count this pod for others (``podcounts.py``)
+        self.topology = bool(spec.topology_spread_constraints) or self.affinity
+
+
+# Pods of one template share their spec, so this is memoised by spec identity; an entry holds the spec itself, so
+# an id is never reused while its entry lives.
+_SPEC_INFO: dict[int, _SpecInfo] = {}
+_SPEC_INFO_LIMIT = 50_000
+
+
+def _spec_info(spec: PodSpec) -> _SpecInfo:
+    if len(_SPEC_INFO) >= _SPEC_INFO_LIMIT:
+        _SPEC_INFO.clear()
+    info = _SPEC_INFO[id(spec)] = _SpecInfo(spec)
+    return info
+
+
 #: the fields of a row (``NodeTable.rows[slot]``), also the names of the numpy columns
 ROW_FIELDS = (
     "alloc_cpu", "alloc_mem", "alloc_eph", "alloc_pods", "req_cpu", "req_mem", "req_eph", "nz_cpu", "nz_mem",
@@ -297,6 +329,9 @@ class NodeTable:
         self.affinity_pods: dict[str, dict[str, Pod]] = {}
         self.port_pods: dict[str, dict[str, tuple[tuple[str, str, int], ...]]] = {}
         self.count_affinity_pods = 0  # counted pods with any pod (anti-)affinity term
+        self.required_anti: set[str] = set()  # uids of counted pods with a required pod anti-affinity term
+        #: pod counts per node and topology domain for the composite's topology path (off until first needed)
+        self.counts = PodCounts(self)
         #: ``ImageStateSummary.NumNodes``: live nodes listing each image name
         self.image_nodes: dict[str, int] = {}
 
@@ -387,6 +422,8 @@ class NodeTable:
         self._next = n
         self.log.reset()
         self.node_log.reset()
+        if self.counts.active:
+            self.counts.layout_changed()
 
     def _grow(self) -> None:
         new = self.capacity * 2
@@ -406,6 +443,8 @@ class NodeTable:
         self._rebuild()
         self.log.reset()
         self.node_log.reset()
+        if self.counts.active:
+            self.counts.layout_changed()
 
     def _ext_column(self, name: str) -> None:
         if name not in self.ext_alloc:
@@ -464,6 +503,8 @@ class NodeTable:
         self._order_dirty = True
         self.log.mark(slot)
         self.node_log.mark(slot)
+        if self.counts.active:
+            self.counts.node_added(slot, node.name)
         return slot
 
     def _image_counts(self, snap: NodeSnapshot, sign: int) -> None:
@@ -542,6 +583,8 @@ class NodeTable:
         self._order_dirty = True
         self.log.mark(slot)
         self.node_log.mark(slot)
+        if self.counts.active:
+            self.counts.node_removed(slot)
         # its pods stay counted on the name (a node that comes back counts them again)
         kept = {uid: req for uid, (on, req) in self.pod_node.items() if on == name}
         if kept:
@@ -586,22 +629,50 @@ class NodeTable:
         """Count ``pod`` against ``node_name`` (default: its binding). Idempotent for the same node."""
         name = node_name or pod.node_name
         uid = pod.uid or pod.key
+        spec = pod.spec
+        info = _SPEC_INFO.get(id(spec))
+        if info is None or info.spec is not spec:
+            info = _spec_info(spec)
+        counts = self.counts
+        if info.topology and not counts.active:
+            # the first pod whose spreading or pod affinity the topology path will count: start counting now,
+            # while pods come, rather than in the middle of a scheduling cycle later
+            counts.activate()
         pod_node = self.pod_node
         old = pod_node.get(uid)
         if old is not None:
             if old[0] == name:
                 return
             self.remove_pod(uid)
-        req = pod_request(pod.spec)
+        req = info.request
         pod_node[uid] = (name, req)
-        self._index_pod(pod, uid, name)
+        # the pod indexes (_index_pod, inlined)
+        bucket = self.pods_by_node.get(name)
+        if bucket is None:
+            self.pods_by_node[name] = {uid: pod}
+        else:
+            bucket[uid] = pod
+        ns = self.ns_pods.get(pod.namespace)
+        if ns is None:
+            self.ns_pods[pod.namespace] = {uid: pod}
+        else:
+            ns[uid] = pod
+        if info.affinity:
+            self.affinity_pods.setdefault(name, {})[uid] = pod
+            self.count_affinity_pods += 1
+            if info.required_anti:
+                self.required_anti.add(uid)
+        if info.host_ports:
+            self.port_pods.setdefault(name, {})[uid] = info.host_ports
         slot = self.slot_of.get(name)
+        if counts.active:
+            counts.pod_added(pod, uid, name, slot)
         if slot is None:
-            bucket = self.orphans.get(name)
-            if bucket is None:
+            orphans = self.orphans.get(name)
+            if orphans is None:
                 self.orphans[name] = {uid: req}
             else:
-                bucket[uid] = req
+                orphans[uid] = req
             return
         row = self.rows[slot]
         assert row is not None
@@ -624,6 +695,8 @@ class NodeTable:
         name, req = entry
         self._unindex_pod(uid, name)
         slot = self.slot_of.get(name)
+        if self.counts.active:
+            self.counts.pod_removed(uid, slot)
         if slot is None:
             bucket = self.orphans.get(name)
             if bucket is not None:
@@ -646,26 +719,6 @@ class NodeTable:
         return name
 
     # -- pod indexes ----------------------------------------------------------------------------------------------
-    def _index_pod(self, pod: Pod, uid: str, name: str) -> None:
-        bucket = self.pods_by_node.get(name)
-        if bucket is None:
-            self.pods_by_node[name] = {uid: pod}
-        else:
-            bucket[uid] = pod
-        ns = self.ns_pods.get(pod.namespace)
-        if ns is None:
-            self.ns_pods[pod.namespace] = {uid: pod}
-        else:
-            ns[uid] = pod
-        spec = pod.spec
-        if spec.affinity is not None and pod_has_affinity(pod):
-            self.affinity_pods.setdefault(name, {})[uid] = pod
-            self.count_affinity_pods += 1
-        if spec.init_containers or any(c.ports for c in spec.containers):
-            ports = pod_host_ports(pod)
-            if ports:
-                self.port_pods.setdefault(name, {})[uid] = ports
-
     def _unindex_pod(self, uid: str, name: str) -> None:
         bucket = self.pods_by_node.get(name)
         pod = bucket.pop(uid, None) if bucket is not None else None
@@ -681,6 +734,7 @@ class NodeTable:
         aff = self.affinity_pods.get(name)
         if aff is not None and aff.pop(uid, None) is not None:
             self.count_affinity_pods -= 1
+            self.required_anti.discard(uid)
             if not aff:
                 del self.affinity_pods[name]
         ports = self.port_pods.get(name)

@@ -16,8 +16,10 @@ Semantics follow kube-scheduler 1.35 (``pkg/scheduler/schedule_one.go``, ``frame
 
 Two implementations of a cycle give the same decision: the reference one calls each plugin per node (and can
 record an explain record); the fast one asks plugins for numpy vectors over the node table. For the common case
-(default plugins and arguments, a pod without nodeName/selector/affinity/extended resources) the fast path is
-served by a per-profile composite cache of weighted totals (``composite.py``), with the same decisions.
+(default plugins and arguments, a pod without nodeName/selector/node affinity/extended resources, with or without
+topology spread constraints and preferred pod (anti-)affinity) the fast path is served by a per-profile composite
+cache of weighted totals and incremental per-domain pod counts (``composite.py``, ``podcounts.py``), with the
+same decisions.
 """
 
 from __future__ import annotations

@@ -98,6 +98,8 @@ class Scheduler:
         self._pending = False
         self._queued = self.queue.infos  # the queue's pods by uid (for the watch handlers' quick checks)
         self._counted = self.table.pod_node  # pods counted on a node, by uid
+        self._pod_counts = self.table.counts
+        self._own_binding: Pod | None = None  # the pod DefaultBinder is writing the binding of
         self._plain_binders = {
             prof for prof in self.profiles.values() if all(type(b) is DefaultBinder for b in prof.bind)
         }
@@ -119,6 +121,8 @@ class Scheduler:
         )
 
     def _on_pod(self, event: str, pod: Pod) -> None:
+        if pod is self._own_binding:
+            return
         uid = pod.uid or pod.key
         node_name = pod.node_name
         if node_name and event != DELETED:
@@ -134,6 +138,9 @@ class Scheduler:
             entry = self._counted.get(uid)
             if entry is None or entry[0] != node_name:
                 self.table.add_pod(pod)
+            elif self._pod_counts.active:
+                # the topology path's counts follow labels and deletion timestamps of counted pods
+                self._pod_counts.check_pod(uid, pod)
             return
         if event == DELETED:
             if uid in self._queued:
@@ -252,14 +259,19 @@ class Scheduler:
         if self.handle.nominated and self.handle.clear_nomination(p.uid) is not None:
             pod.nominated_node_name = ""  # written with the binding
         self.table.add_pod(pod, node)  # assume
-        # DefaultBinder ignores the cycle state, so it shares one
-        state = _SHARED_STATE if profile in self._plain_binders else CycleState()
+        plain = profile in self._plain_binders
+        # DefaultBinder ignores the cycle state, so it shares one; and its binding write needs nothing of the pod
+        # watch (the pod is counted on that node already, and queue.done forgets it), so the watch skips it
+        state = _SHARED_STATE if plain else CycleState()
+        if plain:
+            self._own_binding = pod
         for binder in profile.bind:
             st = binder.bind(state, pod, node)
             if st is None or st.code == Code.Success:
                 break
             if st.code == Code.Skip:
                 continue
+            self._own_binding = None
             self.table.remove_pod(p.uid)  # forget
             self.failed += 1
             self.queue.add_unschedulable(p, (), error=True)
@@ -267,6 +279,7 @@ class Scheduler:
                 pod, "FailedScheduling", f"running Bind plugin {binder.name!r}: {st.message}", "Warning"
             )
             return
+        self._own_binding = None
         self.scheduled += 1
         self.queue.done(p)
 

@@ -124,7 +124,10 @@ spec:
 
 def test_kubelet_admission_rejects_a_pinned_pod_that_does_not_fit_with_out_of_cpu():
     sim = sim_from(
-        scenario() + pool(count=1, cpu="2") + pinned_pod("a", "pool-0", "1500m") + pinned_pod("b", "pool-0", "1")
+        scenario()
+        + pool(count=1, cpu="2")
+        + pinned_pod("a", "pool-0", "1500m")
+        + pinned_pod("b", "pool-0", "1")
     )
     sim.run(until=60)
     a, b = sim.store.get("Pod", "default", "a"), sim.store.get("Pod", "default", "b")

@@ -105,18 +105,19 @@ def check_entries(profile: Profile, c: Cluster) -> int:
     table = c.scheduler.table
     table.order  # noqa: B018
     checked = 0
-    pods = {id(spec): spec for spec, _ in comp._specs.values()}
-    for spec, entry in list(comp._specs.values()):
+    pods = {id(spec): spec for spec, *_ in comp._specs.values()}
+    for spec, entry, _ in list(comp._specs.values()):
         if entry is None or id(spec) not in pods:
             continue
         pod = make_pod("probe")
         pod.spec = spec
         comp.refresh(entry, pod, table)
-        fresh = _Entry(entry.refresh, entry.filters, entry.scores)
+        fresh = _Entry(entry.refresh, entry.filters, entry.scores, entry.default)
+        fresh.arr = entry.arr.copy()
         comp._full(fresh, pod, table)
         assert entry.vals == fresh.vals
-        assert entry.groups == fresh.groups
-        assert entry.values == fresh.values
+        assert entry.arr.tolist() == fresh.vals
+        assert entry.feas == fresh.feas
         assert entry.bad == fresh.bad
         checked += 1
     return checked

@@ -37,7 +37,7 @@ from simulator.scheduler.framework import SKIP, Code, ConfigError, CycleState, H
 from simulator.scheduler.plugins._common import node_mask
 from simulator.scheduler.plugins._pods import merge_label_keys, namespace_labels
 
-__all__ = ["InterPodAffinity"]
+__all__ = ["InterPodAffinity", "Term", "existing_pod_terms", "preferred_terms", "required_terms"]
 
 REASON_AFFINITY = "node(s) didn't match pod affinity rules"
 REASON_ANTI = "node(s) didn't match pod anti-affinity rules"
@@ -88,6 +88,16 @@ def required_terms(pod: Pod, anti: bool) -> list[Term]:
 def preferred_terms(pod: Pod, anti: bool) -> list[Term]:
     pa = _aff(pod)[1 if anti else 0]
     return [Term(w.term, pod, w.weight) for w in pa.preferred] if pa is not None else []
+
+
+def existing_pod_terms(pod: Pod) -> list[tuple[str, int, Term]]:
+    """The terms of an existing pod that PreScore matches against the incoming pod, as (kind, weight, term): its
+    required affinity terms (``hard``: hardPodAffinityWeight), preferred affinity (``preferred``: +weight) and
+    preferred anti-affinity terms (``anti``: -weight), in the order PreScore visits them."""
+    out: list[tuple[str, int, Term]] = [("hard", 0, t) for t in required_terms(pod, False)]
+    out += [("preferred", t.weight, t) for t in preferred_terms(pod, False)]
+    out += [("anti", t.weight, t) for t in preferred_terms(pod, True)]
+    return out
 
 
 class _NsLabels:
