@@ -16,7 +16,7 @@ from rich.table import Table
 from models.errors import InputError
 from models.meta import KObject
 
-__all__ = ["explain", "render_table"]
+__all__ = ["PLUGIN_ABBREVIATIONS", "explain", "render_table"]
 
 
 def explain(objects: Iterable[KObject], pod_ref: str) -> dict[str, Any]:
@@ -40,7 +40,8 @@ def explain(objects: Iterable[KObject], pod_ref: str) -> dict[str, Any]:
     return sim.scheduler.explain_pod(pod)
 
 
-_ABBREVIATIONS = {
+# Short plugin names for table columns (the explain table and the TUI inspector).
+PLUGIN_ABBREVIATIONS = {
     "TaintToleration": "Taint",
     "NodeAffinity": "NodeAff",
     "NodeResourcesFit": "Fit",
@@ -73,7 +74,7 @@ def render_table(record: dict[str, Any], console: Console | None = None) -> None
     table = Table(title=f"pod {record['pod']}, profile {record['profile']}")
     table.add_column("node", no_wrap=True)
     for plugin, weight in weights.items():
-        table.add_column(f"{_ABBREVIATIONS.get(plugin, plugin)}\nx{weight}", justify="right")
+        table.add_column(f"{PLUGIN_ABBREVIATIONS.get(plugin, plugin)}\nx{weight}", justify="right")
     table.add_column("total", justify="right")
     table.add_column("filters")
     selected = record.get("selected")
@@ -93,7 +94,9 @@ def render_table(record: dict[str, Any], console: Console | None = None) -> None
         table.add_row(*row, style=style)
     console.print(table)
     if weights:
-        legend = ", ".join(f"{_ABBREVIATIONS.get(p, p)} = {p}" for p in weights if p in _ABBREVIATIONS)
+        legend = ", ".join(
+            f"{PLUGIN_ABBREVIATIONS.get(p, p)} = {p}" for p in weights if p in PLUGIN_ABBREVIATIONS
+        )
         console.print(f"[dim]scores are normalised score x weight; {legend}[/]")
     feasible = sum(1 for info in nodes.values() if info["feasible"])
     if selected is not None:

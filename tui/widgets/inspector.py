@@ -28,21 +28,13 @@ from textual.widgets.option_list import Option
 
 from models.node import Node
 from models.pod import Pod
+from simulator.explain import PLUGIN_ABBREVIATIONS
 from simulator.scheduler.resources import pod_request
 from tui.glyphs import format_clock, format_cpu, format_memory, pod_glyph, workload_colour
 from tui.model import ClusterModel, node_state, workload_text
 
 __all__ = ["Inspector", "explain_table", "pod_status"]
 
-_ABBREVIATIONS = {
-    "TaintToleration": "Taint",
-    "NodeAffinity": "NodeAff",
-    "NodeResourcesFit": "Fit",
-    "NodeResourcesBalancedAllocation": "Balanced",
-    "PodTopologySpread": "Spread",
-    "InterPodAffinity": "PodAff",
-    "ImageLocality": "Image",
-}
 _EXPLAIN_ROWS = 30  # nodes listed in an explanation (the rest are summarised)
 
 
@@ -62,7 +54,7 @@ def _first_failure(info: dict[str, Any]) -> str:
     for f in info.get("filters", ()):
         if f["code"] not in ("Success", "Skip"):
             reasons = "; ".join(f["reasons"]) or f["code"]
-            return f"{_ABBREVIATIONS.get(f['plugin'], f['plugin'])}: {reasons}"
+            return f"{PLUGIN_ABBREVIATIONS.get(f['plugin'], f['plugin'])}: {reasons}"
     return "rejected"
 
 
@@ -89,7 +81,7 @@ def explain_table(record: dict[str, Any]) -> RenderableType:
         mark = "★ " if name == selected else "  "
         if info.get("feasible"):
             scores = " · ".join(
-                f"{_ABBREVIATIONS.get(s['plugin'], s['plugin'])} {s['weighted']}"
+                f"{PLUGIN_ABBREVIATIONS.get(s['plugin'], s['plugin'])} {s['weighted']}"
                 for s in info.get("scores", ())
             )
             style = "bold #5fd75f" if name == selected else ""
