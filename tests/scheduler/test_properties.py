@@ -1,194 +1,146 @@
-"""Hypothesis properties: the fast path decides exactly as the per-node reference path, and explain invariants."""
+"""Hypothesis properties of the scheduler: the fast path decides exactly as the per-node reference path, every
+bind keeps kubesim's invariants, explain records add up, and a seed fixes the run.
+
+The inputs come from ``simulator.testing.strategies`` (dogfooding the toolkit users get): node and pod manifests
+for the scheduler on its own, whole generated clusters (workloads, budgets, priorities, scheduler
+configurations, a timeline of faults and actions) for the full simulation. Bind-time checks use the toolkit's
+invariants through a ``Monitor``; what no invariant says (fast path = reference path, explain arithmetic) is
+checked here.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import copy
+from typing import Any, NamedTuple
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.meta import LabelSelector
-from models.node import ContainerImage
-from models.pod import (
-    Affinity,
-    Container,
-    ContainerPort,
-    NodeAffinity,
-    NodeSelectorRequirement,
-    NodeSelectorTerm,
-    PodAffinity,
-    PodAffinityTerm,
-    PreferredSchedulingTerm,
-    Taint,
-    Toleration,
-    TopologySpreadConstraint,
-    WeightedPodAffinityTerm,
-)
-from models.schedconfig import KubeSchedulerConfiguration, SchedulerProfile
-from tests.scheduler.conftest import GI, Cluster, make_node, make_pod
+from models.pod import Pod
+from models.schedconfig import KubeSchedulerConfiguration
+from simulator.simulation import Simulation
+from simulator.testing import strategies as S
+from simulator.testing.differential import with_scheduler_configuration
+from simulator.testing.invariants import Monitor
+from simulator.testing.strategies import NODE_SHAPES, ClusterSpec, Manifest, NodeShape
+from tests.scheduler.conftest import Cluster
 
-ZONES = ("a", "b", "c")
-TAINTS = (
-    Taint("dedicated", "NoSchedule", "gpu"),
-    Taint("soft", "PreferNoSchedule"),
-    Taint("soft2", "PreferNoSchedule", "x"),
-    Taint("evict", "NoExecute"),
-)
-TOLERATIONS = (
-    Toleration(key="dedicated", operator="Equal", value="gpu", effect="NoSchedule"),
-    Toleration(key="soft", operator="Exists"),
-    Toleration(operator="Exists"),
-    Toleration(key="evict", operator="Exists", effect="NoExecute"),
-)
+EXAMPLES = settings.default.max_examples  # the loaded profile's budget: ``ci`` 50, ``thorough`` 1000
 
-nodes_st = st.lists(
-    st.fixed_dictionaries(
-        {
-            "cpu": st.sampled_from([0, 500, 1000, 2000, 4000]),
-            "memory": st.sampled_from([GI // 2, GI, 4 * GI]),
-            "pods": st.integers(0, 6),
-            "zone": st.sampled_from(ZONES),
-            "disk": st.sampled_from(["ssd", "hdd", None]),
-            "taints": st.lists(st.sampled_from(TAINTS), max_size=2, unique=True),
-            "unschedulable": st.booleans(),
-            "gpu": st.sampled_from([None, 0, 1, 2]),
-            "images": st.sampled_from([(), ("app:v1",), ("app:v1", "side:latest")]),
-        }
+# Small machines next to the realistic shapes, so that cpu, memory and pod slots run out after a few pods and
+# the Filter plugins decide (the realistic shapes alone rarely fill up with a dozen pods).
+TIGHT_SHAPES = (
+    NodeShape(
+        "t3.micro",
+        {"cpu": "2", "memory": "1Gi", "pods": "4", "ephemeral-storage": "20Gi"},
+        {"cpu": "1930m", "memory": "600Mi", "pods": "4", "ephemeral-storage": "18Gi"},
     ),
-    min_size=0,
-    max_size=12,
-)
-pods_st = st.lists(
-    st.fixed_dictionaries(
-        {
-            "cpu": st.sampled_from([None, 0, 100, 300, 900, 2500]),
-            "memory": st.sampled_from([None, 0, GI // 4, GI]),
-            "gpu": st.sampled_from([None, 1]),
-            "tolerations": st.lists(st.sampled_from(TOLERATIONS), max_size=2, unique=True),
-            "selector": st.sampled_from([None, "ssd", "hdd"]),
-            "preferred": st.sampled_from([None, "ssd", "hdd"]),
-            "delete_after": st.booleans(),
-            "app": st.sampled_from(["web", "db"]),
-            "port": st.sampled_from([None, None, 8080]),
-            "image": st.sampled_from(["", "app:v1", "side"]),
-            "spread": st.sampled_from([None, None, "zone-hard", "host-soft"]),
-            "podaff": st.sampled_from([None, None, "anti-req", "anti-pref", "aff-req", "aff-pref"]),
-        }
+    NodeShape(
+        "t3.nano",
+        {"cpu": "2", "memory": "512Mi", "pods": "4", "ephemeral-storage": "8Gi"},
+        {"cpu": "500m", "memory": "256Mi", "pods": "2", "ephemeral-storage": "6Gi"},
     ),
-    min_size=1,
-    max_size=14,
 )
+SHAPES = (*NODE_SHAPES, *TIGHT_SHAPES)
+INSTANCE_TYPES = tuple(shape.instance_type for shape in SHAPES)
+BIND_INVARIANTS = ("no-overcommit", "bind-filters", "required-affinity", "topology-spread", "taints")
 
 
-def build(nodes: list[dict[str, Any]], pods: list[dict[str, Any]], seed: int, **kwargs: Any) -> Cluster:
-    c = Cluster(seed=seed, **kwargs)
-    for i, n in enumerate(nodes):
-        labels = {"topology.kubernetes.io/zone": n["zone"]}
-        if n["disk"]:
-            labels["disk"] = n["disk"]
-        extra = {"example.com/gpu": n["gpu"]} if n["gpu"] is not None else {}
-        labels["kubernetes.io/hostname"] = f"n{i}"
-        node = make_node(
-            f"n{i}", cpu=n["cpu"], memory=n["memory"], pods=n["pods"], labels=labels,
-            taints=tuple(n["taints"]), unschedulable=n["unschedulable"], extra=extra,
-        )  # fmt: skip
-        node.images = tuple(
-            ContainerImage((name,), (100 + 300 * j) * 1024**2) for j, name in enumerate(n.get("images", ()))
-        )
-        c.add(node)
-    _ = c.scheduler
-    return c
+# ---- the scheduler on its own: nodes, pods and a configuration, pods added and deleted one by one ----------
 
 
-def pod_objects(pods: list[dict[str, Any]]) -> list[Any]:
-    out = []
-    for i, p in enumerate(pods):
-        req = {k: p[k] for k in ("cpu", "memory") if p[k] is not None}
-        if p["gpu"]:
-            req["example.com/gpu"] = p["gpu"]
-        kwargs: dict[str, Any] = {"tolerations": tuple(p["tolerations"])}
-        if p["selector"]:
-            kwargs["node_selector"] = {"disk": p["selector"]}
-        if p["preferred"]:
-            term = NodeSelectorTerm((NodeSelectorRequirement("disk", "In", (p["preferred"],)),))
-            kwargs["affinity"] = Affinity(
-                node_affinity=NodeAffinity(preferred=(PreferredSchedulingTerm(10, term),))
-            )
-        ports = (ContainerPort(80, host_port=p["port"]),) if p.get("port") else ()
-        kwargs["containers"] = (Container("c", image=p.get("image", ""), requests=req, ports=ports),)
-        sel = LabelSelector({"app": p.get("app", "web")})
-        if p.get("spread") == "zone-hard":
-            kwargs["topology_spread_constraints"] = (
-                TopologySpreadConstraint(1, "topology.kubernetes.io/zone", "DoNotSchedule", sel),
-            )
-        elif p.get("spread") == "host-soft":
-            kwargs["topology_spread_constraints"] = (
-                TopologySpreadConstraint(1, "kubernetes.io/hostname", "ScheduleAnyway", sel),
-            )
-        kind = p.get("podaff")
-        if kind:
-            t = PodAffinityTerm(
-                "topology.kubernetes.io/zone" if "aff" in kind else "kubernetes.io/hostname", sel
-            )
-            pa = (
-                PodAffinity(required=(t,))
-                if kind.endswith("req")
-                else PodAffinity(preferred=(WeightedPodAffinityTerm(50, t),))
-            )
-            old = kwargs.get("affinity")
-            na = old.node_affinity if old is not None else None
-            if kind.startswith("anti"):
-                kwargs["affinity"] = Affinity(node_affinity=na, pod_anti_affinity=pa)
-            else:
-                kwargs["affinity"] = Affinity(node_affinity=na, pod_affinity=pa)
-        pod = make_pod(f"p{i}", **kwargs)
-        pod.labels = {"app": p.get("app", "web")}
-        out.append(pod)
-    return out
+class SchedulerInputs(NamedTuple):
+    """Nodes, bare pods, which pods to delete once scheduled, and maybe a KubeSchedulerConfiguration."""
+
+    nodes: list[Manifest]
+    pods: list[Manifest]
+    deleted: list[bool]
+    config: Manifest | None
 
 
-def simulate(
-    nodes: list[dict[str, Any]], pods: list[dict[str, Any]], seed: int, **kwargs: Any
-) -> tuple[Cluster, list[Any]]:
-    """Add pods one by one; delete the flagged ones a little later (exercises incremental cache updates)."""
-    c = build(nodes, pods, seed, **kwargs)
-    objs = pod_objects(pods)
-    for spec, pod in zip(pods, objs, strict=True):
-        c.store.add(pod)
-        c.run(until=c.engine.now + 0.5)
-        if spec["delete_after"] and c.store.get("Pod", "default", pod.name) is not None:
-            c.store.delete(pod)
-    c.run(until=c.engine.now + 60)
-    return c, objs
+@st.composite
+def scheduler_inputs(draw: st.DrawFn) -> SchedulerInputs:
+    """Up to 12 nodes, 1 to 14 bare pods (affinity terms may name one another's ``app``), a deletion flag per
+    pod, and sometimes a generated scheduler configuration."""
+    nodes = draw(st.lists(S.nodes(shapes=SHAPES), max_size=12, unique_by=lambda n: n["metadata"]["name"]))
+    node_names = [n["metadata"]["name"] for n in nodes]
+    names = [f"p{i}" for i in range(draw(st.integers(1, 14)))]
+    features: dict[str, Any] = {"peers": names, "node_names": node_names, "instance_types": INSTANCE_TYPES}
+    pods = [draw(S.pods(name=name, **features)) for name in names]
+    deleted = draw(st.lists(st.booleans(), min_size=len(pods), max_size=len(pods)))
+    config = draw(st.none() | S.scheduler_configurations(max_profiles=1))
+    return SchedulerInputs(nodes, pods, deleted, config)
 
 
-def decisions(c: Cluster) -> list[tuple[str, str, str]]:
-    return [e for e in c.events if e[1] in ("Scheduled", "FailedScheduling")]
+def run_scheduler(inputs: SchedulerInputs, seed: int, **kwargs: Any) -> Cluster:
+    """The scheduler alone (no controllers): add the pods one by one, 0.5 s apart, and delete the flagged ones
+    once they have had their chance (exercises the scheduler cache's incremental updates)."""
+    objects = S.load([*inputs.nodes, *inputs.pods, *([inputs.config] if inputs.config else [])])
+    configs = [o for o in objects if isinstance(o, KubeSchedulerConfiguration)]
+    cluster = Cluster(seed=seed, config=configs[0] if configs else None, **kwargs)
+    cluster.add(*(o for o in objects if o.KIND == "Node"))
+    _ = cluster.scheduler
+    for pod, delete in zip([o for o in objects if isinstance(o, Pod)], inputs.deleted, strict=True):
+        cluster.store.add(pod)
+        cluster.run(until=cluster.engine.now + 0.5)
+        if delete and cluster.store.get("Pod", "default", pod.name) is not None:
+            cluster.store.delete(pod)
+    cluster.run(until=cluster.engine.now + 60)
+    return cluster
 
 
-SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def decisions(cluster: Cluster) -> list[tuple[str, str, str]]:
+    return [e for e in cluster.events if e[1] in ("Scheduled", "FailedScheduling")]
 
 
-@SETTINGS
-@given(nodes=nodes_st, pods=pods_st, seed=st.integers(0, 2**16))
-def test_fast_path_equals_reference(
-    nodes: list[dict[str, Any]], pods: list[dict[str, Any]], seed: int
-) -> None:
-    fast, _ = simulate(nodes, pods, seed)
-    ref, _ = simulate(nodes, pods, seed, explain=True)
+@settings(max_examples=EXAMPLES)
+@given(inputs=scheduler_inputs(), seed=st.integers(0, 2**16))
+def test_fast_path_equals_reference(inputs: SchedulerInputs, seed: int) -> None:
+    fast = run_scheduler(inputs, seed)
+    ref = run_scheduler(inputs, seed, explain=True)
     assert decisions(fast) == decisions(ref)
     assert fast.scheduler.cursor.index == ref.scheduler.cursor.index
 
 
-@SETTINGS
-@given(nodes=nodes_st, pods=pods_st, seed=st.integers(0, 2**16))
-def test_explain_invariants(nodes: list[dict[str, Any]], pods: list[dict[str, Any]], seed: int) -> None:
-    c, _ = simulate(nodes, pods, seed, explain=True)
-    for rec in c.scheduler.explain_records:
+# ---- whole generated clusters in the full simulation ------------------------------------------------------
+
+
+def without_explain(sim: Simulation) -> list[dict[str, Any]]:
+    """The event log without the EXPLAIN lines an explaining run adds (and so without ``seq``)."""
+    return [{k: v for k, v in r.items() if k != "seq"} for r in sim.log if r["type"] != "EXPLAIN"]
+
+
+def violations_text(monitor: Monitor, spec: ClusterSpec) -> str:
+    return "\n".join(str(v) for v in monitor.violations) + f"\n{spec!r}"
+
+
+# Busy clusters: up to 8 nodes and 5 workloads of up to 8 replicas, so some pods wait, preempt or never fit.
+busy_clusters = S.clusters(max_nodes=8, max_workloads=5, max_replicas=8, duration=900.0)
+
+
+@settings(max_examples=EXAMPLES)
+@given(spec=busy_clusters)
+def test_fast_path_equals_reference_on_generated_clusters(spec: ClusterSpec) -> None:
+    fast = spec.simulation()
+    fast.run()
+    ref = spec.simulation(explain=True)
+    ref.run()
+    assert without_explain(ref) == without_explain(fast)
+    assert fast.scheduler.cursor.index == ref.scheduler.cursor.index
+
+
+@settings(max_examples=EXAMPLES)
+@given(spec=busy_clusters)
+def test_explain_invariants(spec: ClusterSpec) -> None:
+    sim = spec.simulation(explain=True)
+    monitor = Monitor(sim, BIND_INVARIANTS)  # includes "never bound where a Filter fails" (bind-filters)
+    monitor.run()
+    assert monitor.ok, violations_text(monitor, spec)
+    for rec in sim.scheduler.explain_records:
         selected = rec["selected"]
         if selected is not None:
             node = rec["nodes"][selected]
-            assert node["feasible"]  # never bound where a Filter fails
+            assert node["feasible"]
             assert all(f["code"] in ("Success", "Skip") for f in node["filters"])
         for node in rec["nodes"].values():
             assert node["total"] == sum(s["weighted"] for s in node["scores"])
@@ -200,34 +152,40 @@ def test_explain_invariants(nodes: list[dict[str, Any]], pods: list[dict[str, An
             assert rec["nodes"][selected]["total"] == max(rec["nodes"][n]["total"] for n in feasible)
 
 
-@settings(max_examples=40, deadline=None)
-@given(nodes=nodes_st, pods=pods_st, seed=st.integers(0, 2**16))
-def test_same_seed_same_decisions(nodes: list[dict[str, Any]], pods: list[dict[str, Any]], seed: int) -> None:
-    a, _ = simulate(nodes, pods, seed)
-    b, _ = simulate(nodes, pods, seed)
-    assert decisions(a) == decisions(b)
+@settings(max_examples=max(1, EXAMPLES // 2))
+@given(spec=busy_clusters)
+def test_same_seed_same_decisions(spec: ClusterSpec) -> None:
+    # The first run is monitored, the second not: invariants only read, so the logs are the same too.
+    a = spec.simulation()
+    Monitor(a, BIND_INVARIANTS).run()
+    b = spec.simulation()
+    b.run()
+    assert list(a.log) == list(b.log)
+    assert a.scheduler.cursor.index == b.scheduler.cursor.index
 
 
-@settings(max_examples=15, deadline=None)
-@given(
-    n=st.integers(100, 180),
-    pct=st.sampled_from([None, 0, 10, 60]),
-    seed=st.integers(0, 1000),
-    k=st.integers(1, 40),
-)
-def test_large_cluster_rotation_fast_equals_reference(n: int, pct: int | None, seed: int, k: int) -> None:
-    cfg = KubeSchedulerConfiguration(name="c", profiles=(SchedulerProfile(percentage_of_nodes_to_score=pct),))
-    nodes = [
-        {"cpu": [500, 1000, 0][i % 3] if i % 7 else 4000, "memory": GI, "pods": 3, "zone": ZONES[i % 2],
-         "disk": None, "taints": [TAINTS[0]] if i % 11 == 0 else [], "unschedulable": False, "gpu": None}
-        for i in range(n)
-    ]  # fmt: skip
-    pods = [
-        {"cpu": 300, "memory": GI // 8, "gpu": None, "tolerations": [], "selector": None, "preferred": None,
-         "delete_after": j % 5 == 0}
-        for j in range(k)
-    ]  # fmt: skip
-    fast, _ = simulate(nodes, pods, seed, config=cfg)
-    ref, _ = simulate(nodes, pods, seed, config=cfg, explain=True)
-    assert decisions(fast) == decisions(ref)
+@st.composite
+def large_clusters(draw: st.DrawFn) -> ClusterSpec:
+    """100 to 180 nodes (past kube-scheduler's 100-node minimum for percentageOfNodesToScore) and up to 40
+    pods, under a generated configuration whose percentageOfNodesToScore is unset, 0 (adaptive), 10 or 60."""
+    spec = draw(
+        S.clusters(min_nodes=100, max_nodes=180, max_replicas=10, duration=300.0, scheduler_config=False)
+    )
+    config = copy.deepcopy(draw(S.scheduler_configurations(max_profiles=1)))
+    config.pop("percentageOfNodesToScore", None)
+    config["profiles"][0].pop("percentageOfNodesToScore", None)
+    percentage = draw(st.sampled_from([None, 0, 10, 60]))
+    if percentage is not None:
+        config["profiles"][0]["percentageOfNodesToScore"] = percentage
+    return with_scheduler_configuration(spec, config)
+
+
+@settings(max_examples=max(1, EXAMPLES // 5))
+@given(spec=large_clusters())
+def test_large_cluster_rotation_fast_equals_reference(spec: ClusterSpec) -> None:
+    fast = spec.simulation()
+    fast.run()
+    ref = spec.simulation(explain=True)
+    ref.run()
+    assert without_explain(ref) == without_explain(fast)
     assert fast.scheduler.cursor.index == ref.scheduler.cursor.index
