@@ -61,6 +61,17 @@ def ready_pods(sim: Any) -> list[Any]:
     return [p for p in sim.store.list("Pod") if p.ready and p.deletion_timestamp is None]
 
 
+@pytest.mark.parametrize("action", ["crashNode", "partitionNode", "stopKubelet"])
+def test_node_silenced_at_time_zero_goes_not_ready_after_the_grace_period(action: str) -> None:
+    # At t=0 the kubelet has not written its first lease yet; the fault must still silence it.
+    sim = faults_sim(f"[{{at: 0s, action: {action}, node: pool-1}}]")
+    sim.run(until=400)
+    assert [(e["t"], e["name"]) for e in events(sim, "NodeNotReady", kind="Node")] == [(50.0, "pool-1")]
+    assert sim.store.get("Node", "", "pool-1").ready == "Unknown"
+    assert len(ready_pods(sim)) == 6  # its pods were evicted at 350 s and replaced elsewhere
+    assert all(p.node_name != "pool-1" for p in ready_pods(sim))
+
+
 # -- zoneOutage -------------------------------------------------------------------------------------------------
 def test_zone_outage_takes_every_node_of_the_zone_not_ready_after_the_grace_period() -> None:
     sim = faults_sim("[{at: 100s, action: zoneOutage, zone: a}]")

@@ -106,7 +106,12 @@ class Kubelet:
         if self._store.get("Node", "", node_name) is None:
             return
         if self._store.get("Lease", LEASE_NAMESPACE, node_name) is None:
-            self._store.add(Lease(name=node_name, namespace=LEASE_NAMESPACE, renew_time=self._engine.now))
+            # A node that crashed (or was cut off) before its kubelet's first heartbeat gets a lease that never
+            # renews: the node lifecycle controller then sees it go silent from this instant, as for any crash.
+            renewing = node_name not in self._down and node_name not in self._disconnected
+            self._store.add(
+                Lease(name=node_name, namespace=LEASE_NAMESPACE, renew_time=self._engine.now, renewing=renewing)
+            )
 
     def stop(self, node_name: str) -> None:
         """The node crashed: its containers are gone and its lease stops renewing."""
