@@ -6,18 +6,26 @@ The app owns three things and glues them to the widgets:
 * a ``ClusterModel`` (books fed by the store's watch stream, which the widgets read), and
 * a ``Playback`` (play/pause, speed, and the slicing that advances the engine).
 
-A Textual interval timer calls ``_tick`` every ``TICK_SECONDS``: it runs queued actions, advances the engine by
-``speed x wall time`` (never longer than ``SIM_BUDGET_SECONDS`` of wall time, so a frame stays short even at
-maximum speed on a big cluster), then lets each widget redraw what changed. Watching changes nothing in the run:
-the engine only ever sees ``run(until=...)`` and ``step()``, and actions run at recorded virtual times.
+A Textual interval timer calls ``frame`` every ``TICK_SECONDS``: it runs a step of garbage collection
+(``GcPacer``) and the queued actions, advances the engine by ``speed x wall time`` (until ``SIM_BUDGET_SECONDS``
+of wall time from the frame's start are used, so a frame stays short even at maximum speed on a big cluster), then
+lets each widget redraw what changed, which Textual paints right after. Watching changes nothing in the run: the
+engine only ever sees ``run(until=...)`` and ``step()``, and actions run at recorded virtual times.
+
+Why a frame sometimes only simulates and the next one draws first: an engine event cannot be split, and one
+scheduling cycle can take tens of milliseconds on a big cluster. So each part of a frame starts only if the frame
+has time left for it: the slice if collection and actions took less than ``SLICE_START_LIMIT_SECONDS``, the
+redraw if everything before it took at most ``DRAW_CUTOFF_SECONDS``. A skipped redraw is owed to the next frame,
+which draws first and then simulates only events expected to end within the budget. A frame thus costs at most
+about the cutoff plus a redraw, or a single part that is long on its own (one slow event, one collection step).
 """
 
 from __future__ import annotations
 
-import gc
+import math
 import time
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
@@ -26,28 +34,28 @@ from textual.widget import Widget
 from textual.widgets import Footer, Header
 
 from tui.actions import ROLLOUT_KINDS, SCALABLE_KINDS, next_image
+from tui.gc_pacer import GcPacer
 from tui.model import ClusterModel, WorkloadKey, workload_text
 from tui.playback import Playback, format_speed
 from tui.screens import HelpScreen, ScaleScreen
 from tui.session import ActionOutcome, Session
 from tui.widgets import ClusterMap, EventStream, Inspector, LessonPanel, Timeline, WorkloadList
 
-__all__ = ["DEFAULT_SAVE_NAME", "KubesimApp"]
+__all__ = ["DEFAULT_SAVE_NAME", "KubesimApp", "panels_due"]
 
 TICK_SECONDS = 1 / 20
-SIM_BUDGET_SECONDS = 0.02  # wall time a frame may spend running the engine
+SIM_BUDGET_SECONDS = 0.02  # wall time from a frame's start until the engine slice stops
+DRAW_CUTOFF_SECONDS = 0.026  # a frame whose parts before the redraw took longer leaves it to the next frame
+SLICE_START_LIMIT_SECONDS = 0.008  # a frame whose collection and actions took longer does not simulate
 ACTION_BUDGET_SECONDS = 0.2  # wall time a key press may spend finishing the current instant before its action
 # How often (wall seconds) the slower-moving panels redraw while playing: text a person reads does not need
-# 20 updates a second, and each of these repaints costs more than the map's changed lines.
-INSPECTOR_PERIOD_SECONDS = 0.25
-WORKLOADS_PERIOD_SECONDS = 0.25
-EVENTS_PERIOD_SECONDS = 0.1
-GAUGES_PERIOD_SECONDS = 0.1
-GC_FREEZE_PERIOD_SECONDS = 5.0  # see _collect_garbage
-GC_SWEEP_IDLE_SECONDS = 2.0
-GC_SWEEP_PLAYING_SECONDS = 120.0
+# 20 updates a second, and each of these repaints costs more than the map's changed lines. At most one of them
+# redraws in a frame (the one waiting longest), so that their costs do not pile up in one frame.
+PANEL_PERIODS_SECONDS = {"events": 0.1, "gauges": 0.1, "workloads": 0.25, "inspector": 0.25}
 SAMPLE_INTERVAL = 10.0  # virtual seconds per timeline column
 DEFAULT_SAVE_NAME = "kubesim-session.yaml"
+
+_W = TypeVar("_W", bound=Widget)
 
 # Keys that act on the simulation: refused while a dialog or the help is open (a key meant for the dialog must
 # not crash a node behind it).
@@ -57,6 +65,23 @@ _SIM_ACTIONS = frozenset(
         "save", "toggle_explain",
     )
 )  # fmt: skip
+
+
+def panels_due(last_update: dict[str, float], now: float, force: bool = False) -> tuple[str, ...]:
+    """The slow panels to redraw at wall time ``now``: all of ``PANEL_PERIODS_SECONDS`` if ``force``, else the
+    one overdue the longest, if any. Notes the redraw in ``last_update`` (panel -> wall time of its last one)."""
+    if force:
+        due: tuple[str, ...] = tuple(PANEL_PERIODS_SECONDS)
+    else:
+        overdue = [
+            (now - last_update.get(panel, -math.inf) - period, panel)
+            for panel, period in PANEL_PERIODS_SECONDS.items()
+            if now - last_update.get(panel, -math.inf) >= period
+        ]
+        due = (max(overdue)[1],) if overdue else ()
+    for panel in due:
+        last_update[panel] = now
+    return due
 
 
 class KubesimApp(App[int]):
@@ -113,13 +138,12 @@ class KubesimApp(App[int]):
         self.playback.playing = autoplay
         self.save_path = Path(save_path) if save_path is not None else Path.cwd() / DEFAULT_SAVE_NAME
         self.sub_title = session.source.title
-        self.frame_times: list[float] = []  # wall seconds of each tick (benchmarks read them)
         self._last_tick = time.perf_counter()
         self._inspector_nodes: set[str] = set()
         self._inspector_pods: set[str] = set()
         self._last_update: dict[str, float] = {}
-        self._last_freeze = self._last_sweep = 0.0
-        self._frozen = False  # frozen since the last sweep
+        self._draw_owed = False  # the last frame ran out of time before its redraw: this one draws first
+        self.gc_pacer = GcPacer()
         # the main screen's widgets, kept so that frames can update them while a dialog is on top
         self._widgets: dict[str, Widget] = {}
 
@@ -158,30 +182,35 @@ class KubesimApp(App[int]):
                 yield events
         yield Footer()
 
+    def _widget(self, key: str, kind: type[_W]) -> _W:
+        widget = self._widgets[key]
+        assert isinstance(widget, kind)
+        return widget
+
     @property
     def cluster_map(self) -> ClusterMap:
         """The cluster map widget."""
-        return self._widgets["map"]  # type: ignore[return-value]
+        return self._widget("map", ClusterMap)
 
     @property
     def inspector(self) -> Inspector:
         """The inspector widget."""
-        return self._widgets["inspector"]  # type: ignore[return-value]
+        return self._widget("inspector", Inspector)
 
     @property
     def workload_list(self) -> WorkloadList:
         """The workload list widget."""
-        return self._widgets["workloads"]  # type: ignore[return-value]
+        return self._widget("workloads", WorkloadList)
 
     @property
     def event_stream(self) -> EventStream:
         """The event stream widget."""
-        return self._widgets["events"]  # type: ignore[return-value]
+        return self._widget("events", EventStream)
 
     @property
     def timeline(self) -> Timeline:
         """The timeline widget."""
-        return self._widgets["timeline"]  # type: ignore[return-value]
+        return self._widget("timeline", Timeline)
 
     def on_mount(self) -> None:
         """Start the frame timer, draw the first frame, and show the loader's warnings."""
@@ -191,79 +220,62 @@ class KubesimApp(App[int]):
         for warning in self.session.source.warnings:
             self.notify(warning, severity="warning", timeout=10)
         self._last_tick = time.perf_counter()
-        self._last_freeze = self._last_sweep = self._last_tick
-        gc.freeze()  # the simulation as loaded
-        self.set_interval(TICK_SECONDS, self._tick)
+        self.set_interval(TICK_SECONDS, self.frame)
 
     def on_unmount(self) -> None:
-        """Give the frozen objects back to the collector (see ``_collect_garbage``)."""
-        gc.unfreeze()
+        """Hand garbage collection back to CPython (see ``tui.gc_pacer``)."""
+        self.gc_pacer.stop()
 
     # -- the frame ----------------------------------------------------------------------------------------------
-    def _tick(self) -> None:
+    def frame(self) -> None:
+        """One frame (the timer calls it every ``TICK_SECONDS``): a step of garbage collection, the queued
+        actions, then an engine slice or a redraw or both (see the module docstring)."""
+        if not self.is_running:  # shutting down: the widgets may be gone already
+            return
         started = time.perf_counter()
-        wall_dt, self._last_tick = started - self._last_tick, started
+        playing = self.playback.playing
+        if not self.gc_pacer.running:
+            # from the first frame on, after the first paint: what that made is frozen with the simulation
+            self.gc_pacer.start(started)
+        self.gc_pacer.frame(started, playing)
         deadline = started + SIM_BUDGET_SECONDS
         self._report(self.session.flush(deadline))
-        if self.playback.playing:
-            self.playback.tick(wall_dt, deadline)
-            if self.playback.finished:
-                self.notify("the scenario has ended (ctrl+s saves the session)", timeout=5)
-        self.refresh_views()
-        self._collect_garbage(started)
-        self.frame_times.append(time.perf_counter() - started)
-        if len(self.frame_times) > 10_000:
-            del self.frame_times[:5_000]
+        perf = time.perf_counter
+        owed = self._draw_owed
+        if playing and not owed and perf() - started < SLICE_START_LIMIT_SECONDS:
+            self._slice(started, deadline, at_least_one=True)
+        if perf() - started <= DRAW_CUTOFF_SECONDS:
+            self._draw_owed = False
+            self.refresh_views()
+            if playing and owed and perf() - started < SLICE_START_LIMIT_SECONDS:
+                # the rest of the budget, but only for events expected to fit: a slow one waits for a fresh frame
+                self._slice(started, deadline, at_least_one=False)
+        else:
+            self._draw_owed = True
 
-    def _collect_garbage(self, now: float) -> None:
-        """Keep CPython's cyclic collector from stalling frames, without leaking.
-
-        Why: a simulation holds millions of long-lived objects, and the collector's full collections walk them
-        all: 100 to 200 ms at 1,000 nodes, a visible stall (the engine pauses the collector while it runs for
-        the same reason). So while playing, what exists is moved into the permanent generation every few
-        seconds (``gc.freeze``, which scans nothing) and the automatic collections only see what is newer.
-        Frozen objects are never collected, though, and Textual's strips form reference cycles, so a strip
-        alive at a freeze and dropped later would leak; a full sweep (unfreeze, collect, freeze) reclaims them
-        when playback is paused (nobody is watching the clock then) and, while playing, every couple of
-        minutes.
-        """
-        playing = self.playback.playing
-        since_sweep = now - self._last_sweep
-        if self._frozen and since_sweep >= (GC_SWEEP_PLAYING_SECONDS if playing else GC_SWEEP_IDLE_SECONDS):
-            gc.unfreeze()
-            gc.collect()
-            gc.freeze()
-            self._last_sweep = self._last_freeze = now
-            self._frozen = False
-        elif playing and now - self._last_freeze >= GC_FREEZE_PERIOD_SECONDS:
-            gc.freeze()
-            self._last_freeze = now
-            self._frozen = True
+    def _slice(self, started: float, deadline: float, at_least_one: bool) -> None:
+        wall_dt, self._last_tick = started - self._last_tick, started
+        self.playback.tick(wall_dt, deadline, at_least_one)
+        if self.playback.finished:
+            self.notify("the scenario has ended (ctrl+s saves the session)", timeout=5)
 
     def refresh_views(self, force: bool = False) -> None:
-        """Let every widget redraw what changed since the last frame (``force``: the inspector at once too)."""
+        """Let every widget redraw what changed since the last frame (``force``: every slow panel at once too)."""
         dirty = self.model.nodes.take_dirty()
         changed = self.model.pods.take_changed()
-        now = time.perf_counter()
         self.cluster_map.update_nodes(dirty)
-        self.timeline.update_if_changed(gauges=self._due("gauges", GAUGES_PERIOD_SECONDS, now, force))
-        if self._due("events", EVENTS_PERIOD_SECONDS, now, force):
-            self.event_stream.update_events()
-        if self._due("workloads", WORKLOADS_PERIOD_SECONDS, now, force):
-            self.workload_list.update_workloads()
         self._inspector_nodes |= dirty
         self._inspector_pods |= changed
-        if self._due("inspector", INSPECTOR_PERIOD_SECONDS, now, force):
+        due = panels_due(self._last_update, time.perf_counter(), force)
+        self.timeline.update_if_changed(gauges="gauges" in due)
+        if "events" in due:
+            self.event_stream.update_events()
+        if "workloads" in due:
+            self.workload_list.update_workloads()
+        if "inspector" in due:
             self.inspector.update_if_changed(self._inspector_nodes, self._inspector_pods)
             self._inspector_nodes = set()
             self._inspector_pods = set()
-
-    def _due(self, panel: str, period: float, now: float, force: bool) -> bool:
-        """Whether ``panel`` should redraw now (and if so, note that it did)."""
-        if force or now - self._last_update.get(panel, 0.0) >= period:
-            self._last_update[panel] = now
-            return True
-        return False
 
     def advance(self, seconds: float) -> None:
         """Run ``seconds`` of virtual time at once and redraw (for scripts and tests; the timer does the same
@@ -411,7 +423,7 @@ class KubesimApp(App[int]):
         """/: type an event filter."""
         self.query_one("#event-filter").focus()
 
-    def action_quit(self) -> None:  # type: ignore[override]
+    async def action_quit(self) -> None:
         """q: leave (the session is not saved unless ctrl+s was pressed)."""
         self.exit(0)
 

@@ -3,10 +3,16 @@
 Why slices and steps: the engine is advanced only by ``run(until=t)`` (which moves the clock to ``t`` after every
 event up to it) and by single ``step()``s, so the run is the one ``kubesim run`` makes, whatever the speed and
 however the slices fall (DESIGN.md §3). Within a slice, events are stepped one at a time with a look at the wall
-clock after each event (and an estimate of what the next one will cost): a burst of thousands of events at one
-instant (a Deployment's pods created and scheduled at t=0) is spread over several frames instead of freezing one.
-A frame always runs at least one event, so the run advances however slow events are. Reading the wall clock is
-fine here; the simulator itself never does.
+clock before each event: a burst of thousands of events at one instant (a Deployment's pods created and scheduled
+at t=0) is spread over several frames instead of freezing one. Reading the wall clock is fine here; the simulator
+itself never does.
+
+An event is never split, so the slice does not start one that would probably end past the deadline. Most events
+take microseconds, but a scheduling cycle takes milliseconds on a big cluster (tens of them at 1,000 nodes with
+the default topology spreading): the next event is predicted to cost what recent events cost, or what recent
+scheduling cycles cost while the scheduler has pods waiting (a cycle then runs in the current instant; a cycle is
+recognised by the scheduler's attempt counter moving). A frame's slice runs at least its first event, so the run
+advances however slow events are (``at_least_one``; the app turns it off for a second slice in the same frame).
 
 Samples for the timeline are taken at fixed virtual times (every ``sample_interval``): a slice ends at the sample
 time, the sample only reads, and the next slice starts. That keeps the sparklines the same at any speed.
@@ -70,7 +76,8 @@ class Playback:
         self.sample_interval = sample_interval
         self.next_sample = 0.0
         self.achieved = 0.0  # virtual seconds per wall second over the last frames (for the status line)
-        self._event_cost = 0.0  # wall seconds an event took lately (a moving average)
+        self.event_cost = 0.0  # wall seconds an event took lately (a moving average)
+        self.cycle_cost = 0.0  # wall seconds a scheduling cycle took lately (a decaying maximum)
 
     # -- controls -----------------------------------------------------------------------------------------------
     @property
@@ -92,15 +99,16 @@ class Playback:
         return self.sim.now >= self.until
 
     # -- advancing ----------------------------------------------------------------------------------------------
-    def tick(self, wall_dt: float, deadline: float) -> AdvanceResult:
-        """One frame of playing: ``speed * wall_dt`` virtual seconds, stopping early at the wall ``deadline``."""
+    def tick(self, wall_dt: float, deadline: float, at_least_one: bool = True) -> AdvanceResult:
+        """One frame of playing: ``speed * wall_dt`` virtual seconds, stopping early at the wall ``deadline``
+        (``at_least_one``: see ``advance_to``)."""
         if not self.playing or self.finished:
             return AdvanceResult()
         wall_dt = min(wall_dt, MAX_WALL_DT)
         speed = self.speed
         target = self.until if math.isinf(speed) else min(self.until, self.sim.now + speed * wall_dt)
         start = self.sim.now
-        result = self.advance_to(target, deadline)
+        result = self.advance_to(target, deadline, at_least_one)
         if wall_dt > 0:
             rate = (self.sim.now - start) / wall_dt
             self.achieved = rate if self.achieved == 0 else 0.7 * self.achieved + 0.3 * rate
@@ -115,12 +123,18 @@ class Playback:
             return self.advance_to(self.until)
         return self.advance_to(max(nxt, self.sim.now))
 
-    def advance_to(self, target: float, deadline: float = math.inf) -> AdvanceResult:
-        """Run every event up to ``target`` and move the clock there, unless the wall clock passes ``deadline``
-        first (then the clock stays at the last event run, possibly mid-instant; the next call continues)."""
+    def advance_to(
+        self, target: float, deadline: float = math.inf, at_least_one: bool = True
+    ) -> AdvanceResult:
+        """Run every event up to ``target`` and move the clock there, unless the wall clock would pass
+        ``deadline`` first (then the clock stays at the last event run, possibly mid-instant; the next call
+        continues). With ``at_least_one``, the first event runs however late it is (so that slices make progress
+        however slow events are); without, every event must be expected to end before the deadline."""
         sim = self.sim
         peek = sim.engine.peek
         step = sim.step
+        scheduler = sim.scheduler
+        waiting = scheduler.queue
         perf = time.perf_counter
         start = sim.now
         events = 0
@@ -134,14 +148,21 @@ class Playback:
                     if nxt is None or nxt > stop:
                         break
                     before = perf()
+                    if events or not at_least_one:
+                        cost = self.event_cost
+                        if waiting.active_count and self.cycle_cost > cost:
+                            cost = self.cycle_cost
+                        if before + cost >= deadline:
+                            return AdvanceResult(sim.now - start, events, reached=False)
+                    attempts = scheduler.attempts
                     step()
                     events += 1
-                    after = perf()
-                    # One event can take milliseconds on a big cluster (a scheduling cycle over 1,000 nodes):
-                    # do not start one that would probably end past the deadline.
-                    self._event_cost = 0.8 * self._event_cost + 0.2 * (after - before)
-                    if after + self._event_cost >= deadline:
-                        return AdvanceResult(sim.now - start, events, reached=False)
+                    cost = perf() - before
+                    if scheduler.attempts != attempts:
+                        # a decaying maximum: one slow cycle makes the next ones start only in a fresh slice
+                        self.cycle_cost = max(cost, 0.9 * self.cycle_cost + 0.1 * cost)
+                    else:
+                        self.event_cost = 0.8 * self.event_cost + 0.2 * cost
                 if stop > sim.now:
                     sim.run(until=stop)  # no event left up to stop: this only moves the clock
                 if self._sample is not None and stop >= self.next_sample:

@@ -113,12 +113,10 @@ def load_source(files: Sequence[str], lesson: str | None = None, *, lenient: boo
 
 def _lesson_texts(name: str) -> tuple[str, str, str]:
     """(scenario YAML, markdown, title) of the lesson ``name``."""
-    try:
-        from tui import lessons
-    except ImportError:  # a build without lessons
-        lessons = None  # type: ignore[assignment]
-    known: dict[str, str] = dict(lessons.LESSONS) if lessons is not None else {}
-    if name not in known or lessons is None:
+    from tui import lessons
+
+    known: dict[str, str] = dict(lessons.LESSONS)
+    if name not in known:
         listing = ", ".join(known) or "(none)"
         raise InputError([f"error: --lesson {name}: unknown lesson; the lessons are: {listing}"])
     scenario, explanation = lessons.lesson_paths(name)

@@ -89,6 +89,9 @@ class ClusterMap(ScrollView, can_focus=True):
         self._line_cache: dict[int, Strip] = {}  # virtual line -> its strip, until something on it changes
         self._zone_line: dict[str, int] = {}  # zone -> the virtual line of its header
         self._zone_text: dict[str, str] = {}
+        # the zone headers' counts, kept up to date from the changed nodes: zone -> [nodes, not ready, cordoned]
+        self._zone_counts: dict[str, list[int]] = {}
+        self._node_counts: dict[str, tuple[str, int, int]] = {}  # node -> (zone, not ready, cordoned)
         self._styles: dict[str, Style] = {}
 
     # -- public ---------------------------------------------------------------------------------------------------
@@ -135,7 +138,6 @@ class ClusterMap(ScrollView, can_focus=True):
         cell), so a frame repaints what a person would see change.
         """
         if self._relayout():
-            self._zone_text = self._zone_headers()
             self._line_cache.clear()
             if self.selected is None and self._order:
                 self.select(self._order[0], scroll=False)
@@ -146,7 +148,9 @@ class ClusterMap(ScrollView, can_focus=True):
         top = self.scroll_offset.y
         bottom = top + self.scrollable_content_region.height
         changed: set[int] = set()
+        book = self.model.nodes
         for name in dirty:
+            self._count_node(name, book.get(name))
             old = self._tiles.pop(name, None)
             lines = self._node_lines(name)
             if not lines:
@@ -185,6 +189,11 @@ class ClusterMap(ScrollView, can_focus=True):
                 regions.append(Region(0, y - top, width, 1))
         if regions:
             self.refresh(*regions)
+
+    @property
+    def zone_headers(self) -> dict[str, str]:
+        """Each zone's header in full, before it is shortened to fit: ``▌zone-a · 249/250 Ready · 1 cordoned``."""
+        return dict(self._zone_text)
 
     def tile_text(self, node: str) -> str:
         """The plain text of a node's tile (its cell, when dense), one line per row: what the screen shows."""
@@ -247,6 +256,11 @@ class ClusterMap(ScrollView, can_focus=True):
         self._tiles.clear()
         self._line_cache.clear()
         self._zone_line = {item.zone: y for y, items in enumerate(lines) for item in items if not item.node}
+        self._zone_counts = {}
+        self._node_counts = {}
+        for node in self.model.nodes.nodes():
+            self._count_node(node.name, node)
+        self._zone_text = self._zone_headers()
         self.virtual_size = Size(width, height)
         if self.selected is not None and self.selected not in self._cells:
             self.selected = None
@@ -272,18 +286,29 @@ class ClusterMap(ScrollView, can_focus=True):
         stacked_height = sum(1 + section_gap + -(-len(n) // columns) * cell_h for n in zones.values())
         return per_zone if side_height <= stacked_height else None
 
+    def _count_node(self, name: str, node: Node | None) -> None:
+        """Move node ``name`` to its current place in the zone headers' counts (``node`` None: it is gone)."""
+        old = self._node_counts.pop(name, None)
+        if old is not None:
+            counts = self._zone_counts[old[0]]
+            counts[0] -= 1
+            counts[1] -= old[1]
+            counts[2] -= old[2]
+        if node is None:
+            return
+        not_ready = node.ready != "True"
+        new = (node.zone or "(no zone)", int(not_ready), int(not not_ready and node.unschedulable))
+        self._node_counts[name] = new
+        counts = self._zone_counts.setdefault(new[0], [0, 0, 0])
+        counts[0] += 1
+        counts[1] += new[1]
+        counts[2] += new[2]
+
     def _zone_headers(self) -> dict[str, str]:
-        stats: dict[str, list[int]] = {}
-        book = self.model.nodes
-        for node in book.nodes():
-            s = stats.setdefault(node.zone or "(no zone)", [0, 0, 0])
-            s[0] += 1
-            if node.ready != "True":
-                s[1] += 1
-            elif node.unschedulable:
-                s[2] += 1
         out = {}
-        for zone, (total, not_ready, cordoned) in stats.items():
+        for zone, (total, not_ready, cordoned) in self._zone_counts.items():
+            if not total:
+                continue
             text = f"▌{zone} · {total - not_ready}/{total} Ready"
             out[zone] = text + (f" · {cordoned} cordoned" if cordoned else "")
         return out
@@ -418,7 +443,6 @@ class ClusterMap(ScrollView, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         """A new width may fit a different number of tiles per row."""
         if self._relayout():
-            self._zone_text = self._zone_headers()
             self.refresh()
 
     def on_click(self, event: events.Click) -> None:

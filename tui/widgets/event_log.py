@@ -4,11 +4,17 @@ Why not Textual's ``RichLog``: each line it appends grows its virtual size, whic
 repaint the whole screen, dozens of times a second when the simulation plays fast. This view has the size its
 container gives it and draws the newest lines that fit (or older ones after scrolling back with the mouse wheel,
 up/down or page up/down; end returns to following), so an appended line repaints only this widget.
+
+Why lines are formatted and rendered only when drawn: at full speed hundreds of lines can arrive per second and
+most scroll away unseen. Keeping the items (an Event's row) and making the ``Text`` and the ``Strip`` of the
+lines on screen only costs what is shown; a rendered strip is also a dozen objects for the garbage collector
+(its caches), which would otherwise pile up a thousand lines deep.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
@@ -20,8 +26,17 @@ from textual.widget import Widget
 __all__ = ["EventLogView"]
 
 
+def _as_text(item: object) -> Text:
+    return item if isinstance(item, Text) else Text(str(item))
+
+
 class EventLogView(Widget, can_focus=True):
-    """The last ``max_lines`` lines, newest at the bottom."""
+    """The last ``max_lines`` lines, newest at the bottom.
+
+    Args:
+        max_lines: lines kept for scrolling back.
+        formatter: turns a written item into its line (default: the item is a ``Text``, or its ``str``).
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "scroll_back(1)", "Older", show=False),
@@ -31,50 +46,76 @@ class EventLogView(Widget, can_focus=True):
         Binding("end", "follow", "Follow", show=False),
     ]
 
-    def __init__(self, max_lines: int = 1000, *, id: str | None = None) -> None:
+    def __init__(
+        self,
+        max_lines: int = 1000,
+        *,
+        formatter: Callable[[object], Text] = _as_text,
+        id: str | None = None,
+    ) -> None:
         super().__init__(id=id)
-        self.lines: deque[Text] = deque(maxlen=max_lines)
-        self._strips: deque[Strip] = deque(maxlen=max_lines)  # each line rendered once, when written
+        self.items: deque[object] = deque(maxlen=max_lines)
+        self.formatter = formatter
+        self.written = 0  # items written so far: item i (from 0) is items[i - (written - len(items))]
+        self._strips: dict[int, Strip] = {}  # rendered lines on screen, by item number, at ``_strip_width``
+        self._strip_width = -1
         self.back = 0  # lines scrolled back from the newest (0: following)
 
-    def write(self, line: Text) -> None:
+    def write(self, item: object) -> None:
         """Append a line (kept in view if following; else the view stays where it is)."""
-        self.lines.append(line)
-        self._strips.append(Strip(line.render(self.app.console)))
+        self.items.append(item)
+        self.written += 1
         if self.back:
-            self.back = min(self.back + 1, max(0, len(self.lines) - 1))
+            self.back = min(self.back + 1, max(0, len(self.items) - 1))
         self.refresh()
 
     def clear(self) -> None:
         """Forget every line."""
-        self.lines.clear()
+        self.items.clear()
         self._strips.clear()
         self.back = 0
         self.refresh()
 
+    @property
+    def lines(self) -> list[Text]:
+        """Every kept line, oldest first (formatted now)."""
+        return [self.formatter(item) for item in self.items]
+
+    def _window(self) -> tuple[int, int]:
+        """Item indexes (into ``items``) of the lines on screen: ``[start, end)``."""
+        end = len(self.items) - self.back
+        return max(0, end - self.size.height), end
+
     def visible_lines(self) -> list[Text]:
         """The lines on screen, oldest first."""
-        height = self.size.height
-        end = len(self.lines) - self.back
-        start = max(0, end - height)
-        return [self.lines[i] for i in range(start, end)]
+        start, end = self._window()
+        return [self.formatter(self.items[i]) for i in range(start, end)]
 
     def render_line(self, y: int) -> Strip:
         """Line ``y`` of the view (bottom-aligned: the newest line is the last one)."""
         width, height = self.size
-        end = len(self._strips) - self.back
-        start = max(0, end - height)
+        start, end = self._window()
         index = start + y - (height - (end - start))
         if not start <= index < end:
             return Strip.blank(width)
-        strip = self._strips[index]
-        if strip.cell_length != width:  # cut or padded once per width, then kept
-            strip = self._strips[index] = strip.crop_extend(0, width, None)
+        first = self.written - len(self.items)  # the number of items[0]
+        if width != self._strip_width:
+            self._strips.clear()
+            self._strip_width = width
+        elif len(self._strips) > 2 * height:  # the window moved on: forget the lines above it
+            low = first + start
+            self._strips = {n: strip for n, strip in self._strips.items() if n >= low}
+        number = first + index
+        strip = self._strips.get(number)
+        if strip is None:
+            line = self.formatter(self.items[index])
+            strip = Strip(line.render(self.app.console)).crop_extend(0, width, None)
+            self._strips[number] = strip
         return strip
 
     def action_scroll_back(self, lines: int) -> None:
         """Scroll ``lines`` older (negative: newer)."""
-        self.back = min(max(0, self.back + lines), max(0, len(self.lines) - self.size.height))
+        self.back = min(max(0, self.back + lines), max(0, len(self.items) - self.size.height))
         self.refresh()
 
     def action_follow(self) -> None:

@@ -29,6 +29,13 @@ MAX_PER_FRAME = 100
 _REASON_WIDTH = 20
 
 
+def _line(item: object) -> Text:
+    """A line of the log: an Event's row formatted, or a note (``Text``) as it is."""
+    if isinstance(item, EventRow):
+        return format_event(item)
+    return item if isinstance(item, Text) else Text(str(item))
+
+
 def format_event(row: EventRow) -> Text:
     """``00:05:50 NodeNotReady         Node/general-4  Node general-4 status is now: NodeNotReady``."""
     warning = row.type == "Warning"
@@ -64,7 +71,7 @@ class EventStream(Vertical):
     def compose(self) -> ComposeResult:
         """The filter on top of the log."""
         yield Input(placeholder="filter events: words, e.g. warning, NodeNotReady, web", id="event-filter")
-        yield EventLogView(max_lines=1000, id="event-log")
+        yield EventLogView(max_lines=1000, formatter=_line, id="event-log")
 
     @property
     def log_widget(self) -> EventLogView:
@@ -92,7 +99,7 @@ class EventStream(Vertical):
             log.write(Text(f"… {len(matching) - MAX_PER_FRAME:,} more events", style="italic #8a8a8a"))
             matching = matching[-MAX_PER_FRAME:]
         for row in matching:
-            log.write(format_event(row))
+            log.write(row)  # formatted when drawn (see EventLogView)
             self.shown.append(row)
 
     def on_input_changed(self, event: Input.Changed) -> None:
