@@ -102,6 +102,9 @@ class KObject:
     deletion_timestamp: float | None = None
     # Set by the store while the object is stored (its key there); "" otherwise. Not part of the API.
     store_key: str = attrs.field(default="", init=False, repr=False)
+    # The store's own copy of the labels its label index holds the object under (writers mutate ``labels`` in
+    # place, so the store compares against this on update). Not part of the API.
+    store_labels: Mapping[str, str] | None = attrs.field(default=None, init=False, repr=False)
 
     @property
     def kind(self) -> str:

@@ -274,6 +274,10 @@ class Pod(KObject):
     # status.reason / status.message: why a pod is in its phase (e.g. OutOfcpu from kubelet admission)
     reason: str = ""
     message: str = ""
+    # Set by the store while the pod is stored: the node its by-node index holds the pod under, and the kind of
+    # its controller (for owner-filtered watches). Not part of the API.
+    store_node: str = attrs.field(default="", init=False, repr=False)
+    store_owner_kind: str = attrs.field(default="", init=False, repr=False)
 
     @property
     def image(self) -> str:

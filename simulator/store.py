@@ -41,6 +41,9 @@ EVENT = "EVENT"
 WatchHandler = Callable[[str, Any], None]
 EventHandler = Callable[[float, str, KObject, str, str, str], None]
 
+# The label-index copy of an object without labels: shared, never mutated (the store replaces, never edits, it).
+_NO_LABELS: dict[str, str] = {}
+
 # generateName's suffix alphabet (k8s.io/apimachinery/pkg/util/rand): no vowels, no confusable digits.
 _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
@@ -67,7 +70,6 @@ class Store:
         self._objects: dict[str, dict[str, KObject]] = defaultdict(dict)
         self._watchers: dict[str, list[WatchHandler]] = defaultdict(list)
         self._owned_pod_watchers: dict[str, list[WatchHandler]] = defaultdict(list)
-        self._pod_owner_kind: dict[str, str] = {}
         self._admission: dict[str, list[Callable[[Any], None]]] = defaultdict(list)
         self._event_watchers: list[EventHandler] = []
         self._rv = 0
@@ -77,8 +79,6 @@ class Store:
         self._pods_by_node: dict[str, dict[str, Pod]] = defaultdict(dict)
         self._pods_by_owner: dict[str, dict[str, Pod]] = defaultdict(dict)
         self._by_label: dict[tuple[str, str, str, str], dict[str, KObject]] = defaultdict(dict)
-        self._indexed_node: dict[str, str] = {}
-        self._indexed_labels: dict[str, dict[str, str]] = {}
 
     # -- reads --------------------------------------------------------------------------------------------------
     def get(self, kind: str, namespace: str, name: str) -> Any:
@@ -196,14 +196,15 @@ class Store:
         if admission:
             for plugin in admission:
                 plugin(obj)
-        self._uid += 1
-        self._rv += 1
-        obj.uid = obj.uid or f"{self._uid:08d}"
-        obj.resource_version = self._rv
+        self._uid = uid = self._uid + 1
+        self._rv = rv = self._rv + 1
+        if not obj.uid:
+            obj.uid = str(uid).zfill(8)  # f"{uid:08d}", at a third of the cost
+        obj.resource_version = rv
         obj.creation_timestamp = self.engine.now
         obj.store_key = key
         bucket[key] = obj
-        self._index(obj)
+        self._index(obj, key)
         log = self.log
         if log.keep:
             self._record(ADDED, obj)
@@ -211,11 +212,9 @@ class Store:
             log.count += 1
         for handler in self._watchers[kind]:
             handler(ADDED, obj)
-        if kind == "Pod":
-            owner_kind = self._pod_owner_kind.get(obj.uid)
-            if owner_kind is not None:
-                for handler in self._owned_pod_watchers.get(owner_kind, ()):
-                    handler(ADDED, obj)
+        if kind == "Pod" and obj.store_owner_kind:  # type: ignore[attr-defined]
+            for handler in self._owned_pod_watchers.get(obj.store_owner_kind, ()):  # type: ignore[attr-defined]
+                handler(ADDED, obj)
         return obj
 
     def update(self, obj: KObject) -> None:
@@ -226,49 +225,48 @@ class Store:
         """
         if not obj.store_key:
             raise NotFound(f"{obj.KIND} {obj.key} not found")
-        self._rv += 1
-        obj.resource_version = self._rv
-        if obj.labels != self._indexed_labels.get(obj.uid) or (
-            obj.KIND == "Pod" and obj.node_name != self._indexed_node.get(obj.uid)  # type: ignore[attr-defined]
-        ):
+        self._rv = rv = self._rv + 1
+        obj.resource_version = rv
+        kind = obj.KIND
+        if kind == "Pod":
+            if obj.node_name != obj.store_node or obj.labels != obj.store_labels:  # type: ignore[attr-defined]
+                self._reindex(obj)
+        elif obj.labels != obj.store_labels:
             self._reindex(obj)
         log = self.log
         if log.keep:
             self._record(MODIFIED, obj)
         else:
             log.count += 1
-        kind = obj.KIND
         for handler in self._watchers[kind]:
             handler(MODIFIED, obj)
-        if kind == "Pod":
-            owner_kind = self._pod_owner_kind.get(obj.uid)
-            if owner_kind is not None:
-                for handler in self._owned_pod_watchers.get(owner_kind, ()):
-                    handler(MODIFIED, obj)
+        if kind == "Pod" and obj.store_owner_kind:  # type: ignore[attr-defined]
+            for handler in self._owned_pod_watchers.get(obj.store_owner_kind, ()):  # type: ignore[attr-defined]
+                handler(MODIFIED, obj)
 
     def delete(self, obj: KObject) -> None:
         """Remove ``obj`` for good (the final delete, after any graceful termination); logs DELETED."""
         key = obj.store_key
         if not key:
             raise NotFound(f"{obj.KIND} {obj.key} not found")
-        del self._objects[obj.KIND][key]
+        kind = obj.KIND
+        del self._objects[kind][key]
         obj.store_key = ""
-        self._rv += 1
-        obj.resource_version = self._rv
-        self._unindex(obj)
+        self._rv = rv = self._rv + 1
+        obj.resource_version = rv
+        self._unindex(obj, key)
         log = self.log
         if log.keep:
             self._record(DELETED, obj)
         else:
             log.count += 1
-        kind = obj.KIND
         for handler in self._watchers[kind]:
             handler(DELETED, obj)
-        if kind == "Pod":
-            owner_kind = self._pod_owner_kind.pop(obj.uid, None)
-            if owner_kind is not None:
-                for handler in self._owned_pod_watchers.get(owner_kind, ()):
-                    handler(DELETED, obj)
+        if kind == "Pod" and obj.store_owner_kind:  # type: ignore[attr-defined]
+            owner_kind = obj.store_owner_kind  # type: ignore[attr-defined]
+            obj.store_owner_kind = ""  # type: ignore[attr-defined]
+            for handler in self._owned_pod_watchers.get(owner_kind, ()):
+                handler(DELETED, obj)
 
     def event(self, involved: KObject, reason: str, message: str, event_type: str = "Normal") -> None:
         """Record a Kubernetes Event about ``involved`` (``Scheduled``, ``Killing``, ``NodeNotReady``, ...)."""
@@ -321,51 +319,58 @@ class Store:
         else:
             self.log.append(PLAIN_FIELDS, (now, change, kind, obj.namespace, obj.name))
 
-    def _index(self, obj: KObject) -> None:
-        kind, ns, key = obj.KIND, obj.namespace, obj.key
-        uid = obj.uid
-        labels = dict(obj.labels)
-        self._indexed_labels[uid] = labels
-        for lk, lv in labels.items():
-            self._by_label[(kind, ns, lk, lv)][key] = obj
+    def _index(self, obj: KObject, key: str) -> None:
+        labels = obj.labels
+        if labels:
+            kind, ns = obj.KIND, obj.namespace
+            obj.store_labels = labels = dict(labels)
+            for lk, lv in labels.items():
+                self._by_label[(kind, ns, lk, lv)][key] = obj
+        else:
+            obj.store_labels = _NO_LABELS
         if isinstance(obj, Pod):
             ref = obj.controller_ref
             if ref is not None:
-                self._pod_owner_kind[uid] = ref.kind
-            if ref is not None and ref.uid:
-                self._pods_by_owner[ref.uid][key] = obj
-            if obj.node_name:
-                self._pods_by_node[obj.node_name][key] = obj
-            self._indexed_node[uid] = obj.node_name
+                obj.store_owner_kind = ref.kind
+                if ref.uid:
+                    self._pods_by_owner[ref.uid][key] = obj
+            node = obj.node_name
+            if node:
+                self._pods_by_node[node][key] = obj
+            obj.store_node = node
 
     def _reindex(self, obj: KObject) -> None:
-        uid = obj.uid
-        old_labels = self._indexed_labels.get(uid, {})
+        key = obj.store_key
+        old_labels = obj.store_labels or _NO_LABELS
         if obj.labels != old_labels:
-            kind, ns, key = obj.KIND, obj.namespace, obj.key
+            kind, ns = obj.KIND, obj.namespace
             for lk, lv in old_labels.items():
                 self._by_label[(kind, ns, lk, lv)].pop(key, None)
             labels = dict(obj.labels)
             for lk, lv in labels.items():
                 self._by_label[(kind, ns, lk, lv)][key] = obj
-            self._indexed_labels[uid] = labels
+            obj.store_labels = labels or _NO_LABELS
         if isinstance(obj, Pod):
-            old = self._indexed_node.get(uid, "")
-            if old != obj.node_name:
+            old = obj.store_node
+            node = obj.node_name
+            if old != node:
                 if old:
-                    self._pods_by_node[old].pop(obj.key, None)
-                if obj.node_name:
-                    self._pods_by_node[obj.node_name][obj.key] = obj
-                self._indexed_node[uid] = obj.node_name
+                    self._pods_by_node[old].pop(key, None)
+                if node:
+                    self._pods_by_node[node][key] = obj
+                obj.store_node = node
 
-    def _unindex(self, obj: KObject) -> None:
-        kind, ns, key, uid = obj.KIND, obj.namespace, obj.key, obj.uid
-        for lk, lv in self._indexed_labels.pop(uid, {}).items():
-            bucket = self._by_label.get((kind, ns, lk, lv))
-            if bucket is not None:
-                bucket.pop(key, None)
-                if not bucket:
-                    del self._by_label[(kind, ns, lk, lv)]
+    def _unindex(self, obj: KObject, key: str) -> None:
+        labels = obj.store_labels
+        if labels:
+            kind, ns = obj.KIND, obj.namespace
+            for lk, lv in labels.items():
+                bucket = self._by_label.get((kind, ns, lk, lv))
+                if bucket is not None:
+                    bucket.pop(key, None)
+                    if not bucket:
+                        del self._by_label[(kind, ns, lk, lv)]
+        obj.store_labels = None
         if isinstance(obj, Pod):
             ref = obj.controller_ref
             if ref is not None and ref.uid:
@@ -374,6 +379,7 @@ class Store:
                     owned.pop(key, None)
                     if not owned:
                         del self._pods_by_owner[ref.uid]
-            node = self._indexed_node.pop(uid, "")
+            node = obj.store_node
             if node:
                 self._pods_by_node[node].pop(key, None)
+                obj.store_node = ""

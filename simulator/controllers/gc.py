@@ -28,6 +28,7 @@ OWNER_KINDS = (
     "Job",
     "CronJob",
 )
+_TERMINAL = frozenset(("Succeeded", "Failed"))
 TERMINATED_POD_GC_THRESHOLD = 12500
 # podgc's quarantineTime: how long a pod's node must be missing before the pod counts as orphaned.
 ORPHAN_QUARANTINE = 40.0
@@ -80,7 +81,9 @@ class GarbageCollector:
             # Created bound to a node that does not exist (spec.nodeName): PodGC's orphan sweep deletes it once
             # the node has been missing for its 40 s quarantine.
             self._engine.call_later(ORPHAN_QUARANTINE, self._delete_orphan, pod)
-        elif pod.is_terminal and pod.uid not in self._terminated:
+        elif (
+            pod.phase in _TERMINAL and pod.uid not in self._terminated
+        ):  # pod.is_terminal, inlined (every write)
             self._terminated[pod.uid] = pod
             self._terminated_order.append(pod)
             if len(self._terminated) > self._threshold and not self._collect_pending:

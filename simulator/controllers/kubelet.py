@@ -110,7 +110,9 @@ class Kubelet:
             # renews: the node lifecycle controller then sees it go silent from this instant, as for any crash.
             renewing = node_name not in self._down and node_name not in self._disconnected
             self._store.add(
-                Lease(name=node_name, namespace=LEASE_NAMESPACE, renew_time=self._engine.now, renewing=renewing)
+                Lease(
+                    name=node_name, namespace=LEASE_NAMESPACE, renew_time=self._engine.now, renewing=renewing
+                )
             )
 
     def stop(self, node_name: str) -> None:
@@ -306,7 +308,14 @@ class Kubelet:
         return self._store.contains(pod) and node not in self._down and node not in self._disconnected
 
     def _admit(self, pod: Pod) -> None:
-        if not self._live(pod) or pod.uid in self._pods or pod.deletion_timestamp is not None:
+        node = pod.node_name  # self._live(pod), inlined (once per pod start)
+        if (
+            not self._store.contains(pod)
+            or node in self._down
+            or node in self._disconnected
+            or pod.uid in self._pods
+            or pod.deletion_timestamp is not None
+        ):
             return
         if pod.spec.node_name and pod.start_time is None:
             # Only a pod that skipped the scheduler (spec.nodeName) can fail the kubelet's admission: the
@@ -362,7 +371,13 @@ class Kubelet:
 
     def _container_started(self, pod: Pod) -> None:
         runtime = self._pods.get(pod.uid)
-        if runtime is None or not self._live(pod):
+        node = pod.node_name  # self._live(pod), inlined (once per container start)
+        if (
+            runtime is None
+            or not self._store.contains(pod)
+            or node in self._down
+            or node in self._disconnected
+        ):
             return
         now = self._engine.now
         runtime.timer = None
@@ -405,14 +420,19 @@ class Kubelet:
 
     def _arm_exit(self, pod: Pod, runtime: _PodRuntime) -> None:
         timing = runtime.timing
-        remaining = (
-            None
-            if timing.duration is None
-            else max(0.0, runtime.started_at + timing.duration - self._engine.now)
-        )
+        duration = timing.duration
+        crash_mtbf = timing.crash_mtbf
+        if crash_mtbf is None and self.pod_faults is None:  # no crash can come: the common case, made short
+            if duration is not None:
+                left = runtime.started_at + duration - self._engine.now
+                runtime.timer = self._engine.call_later(
+                    left if left > 0.0 else 0.0, self._container_exited, pod, 0
+                )
+            return
+        remaining = None if duration is None else max(0.0, runtime.started_at + duration - self._engine.now)
         crash_in = None
-        if timing.crash_mtbf is not None and timing.crash_mtbf > 0:
-            crash_in = self._crash_rng.expovariate(1.0 / timing.crash_mtbf)
+        if crash_mtbf is not None and crash_mtbf > 0:
+            crash_in = self._crash_rng.expovariate(1.0 / crash_mtbf)
         elif self.pod_faults is not None:
             crash_in = self.pod_faults.crash_after(pod)
         if crash_in is not None and (remaining is None or crash_in < remaining):
@@ -422,7 +442,13 @@ class Kubelet:
 
     def _container_exited(self, pod: Pod, exit_code: int) -> None:
         runtime = self._pods.get(pod.uid)
-        if runtime is None or not self._live(pod):
+        node = pod.node_name  # self._live(pod), inlined (once per container exit)
+        if (
+            runtime is None
+            or not self._store.contains(pod)
+            or node in self._down
+            or node in self._disconnected
+        ):
             return
         runtime.timer = None
         pod.last_exit_code = exit_code

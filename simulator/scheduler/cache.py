@@ -221,7 +221,7 @@ _EMPTY: dict[str, Pod] = {}
 class _SpecInfo:
     """What counting a pod needs from its (frozen, shared) spec, worked out once per spec."""
 
-    __slots__ = ("affinity", "host_ports", "request", "required_anti", "spec", "topology")
+    __slots__ = ("affinity", "host_ports", "indexed", "request", "required_anti", "spec", "topology")
 
     def __init__(self, spec: PodSpec) -> None:
         self.spec = spec
@@ -233,6 +233,8 @@ class _SpecInfo:
         self.host_ports = pod_host_ports(probe)
         #: PodTopologySpread or InterPodAffinity will count this pod for others (``podcounts.py``)
         self.topology = bool(spec.topology_spread_constraints) or self.affinity
+        #: the pod goes into the indexes of pods with pod (anti-)affinity terms or host ports
+        self.indexed = self.affinity or bool(self.host_ports)
 
 
 # Pods of one template share their spec, so this is memoised by spec identity; an entry holds the spec itself, so
@@ -325,7 +327,8 @@ class NodeTable:
         self.count_prefer_tainted = 0  # nodes with a PreferNoSchedule taint
         # pod indexes for PodTopologySpread, InterPodAffinity and NodePorts (by node name / namespace, uid -> Pod)
         self.pods_by_node: dict[str, dict[str, Pod]] = {}
-        self.ns_pods: dict[str, dict[str, Pod]] = {}
+        #: ``ns_pods``, once something asked for it (the composite never does: then it costs nothing)
+        self._ns_pods: dict[str, dict[str, Pod]] | None = None
         self.affinity_pods: dict[str, dict[str, Pod]] = {}
         self.port_pods: dict[str, dict[str, tuple[tuple[str, str, int], ...]]] = {}
         self.count_affinity_pods = 0  # counted pods with any pod (anti-)affinity term
@@ -646,24 +649,27 @@ class NodeTable:
             self.remove_pod(uid)
         req = info.request
         pod_node[uid] = (name, req)
-        # the pod indexes (_index_pod, inlined)
+        # the pod indexes
         bucket = self.pods_by_node.get(name)
         if bucket is None:
             self.pods_by_node[name] = {uid: pod}
         else:
             bucket[uid] = pod
-        ns = self.ns_pods.get(pod.namespace)
-        if ns is None:
-            self.ns_pods[pod.namespace] = {uid: pod}
-        else:
-            ns[uid] = pod
-        if info.affinity:
-            self.affinity_pods.setdefault(name, {})[uid] = pod
-            self.count_affinity_pods += 1
-            if info.required_anti:
-                self.required_anti.add(uid)
-        if info.host_ports:
-            self.port_pods.setdefault(name, {})[uid] = info.host_ports
+        ns_pods = self._ns_pods
+        if ns_pods is not None:
+            ns = ns_pods.get(pod.namespace)
+            if ns is None:
+                ns_pods[pod.namespace] = {uid: pod}
+            else:
+                ns[uid] = pod
+        if info.indexed:
+            if info.affinity:
+                self.affinity_pods.setdefault(name, {})[uid] = pod
+                self.count_affinity_pods += 1
+                if info.required_anti:
+                    self.required_anti.add(uid)
+            if info.host_ports:
+                self.port_pods.setdefault(name, {})[uid] = info.host_ports
         slot = self.slot_of.get(name)
         if counts.active:
             counts.pod_added(pod, uid, name, slot)
@@ -685,7 +691,10 @@ class NodeTable:
         self._unsynced.add(slot)
         if req.scalars:
             self._account_scalars(slot, req, 1)
-        self.log.mark(slot)
+        entries = self.log.entries  # log.mark, inlined
+        entries.append(slot)
+        if len(entries) > self.log.limit:
+            self.log.reset()
 
     def remove_pod(self, uid: str) -> str | None:
         """Stop counting a pod. Returns the node name it was counted on, or None if unknown."""
@@ -693,15 +702,30 @@ class NodeTable:
         if entry is None:
             return None
         name, req = entry
-        self._unindex_pod(uid, name)
+        # the pod indexes
+        bucket = self.pods_by_node.get(name)
+        if bucket is not None:
+            pod = bucket.pop(uid, None)
+            if not bucket:
+                del self.pods_by_node[name]
+            if pod is not None:
+                ns_pods = self._ns_pods
+                if ns_pods is not None:
+                    ns = ns_pods.get(pod.namespace)
+                    if ns is not None:
+                        ns.pop(uid, None)
+                        if not ns:
+                            del ns_pods[pod.namespace]
+                if self.affinity_pods or self.port_pods:
+                    self._unindex_special(uid, name)
         slot = self.slot_of.get(name)
         if self.counts.active:
             self.counts.pod_removed(uid, slot)
         if slot is None:
-            bucket = self.orphans.get(name)
-            if bucket is not None:
-                bucket.pop(uid, None)
-                if not bucket:
+            orphans = self.orphans.get(name)
+            if orphans is not None:
+                orphans.pop(uid, None)
+                if not orphans:
                     del self.orphans[name]
             return name
         row = self.rows[slot]
@@ -715,22 +739,30 @@ class NodeTable:
         self._unsynced.add(slot)
         if req.scalars:
             self._account_scalars(slot, req, -1)
-        self.log.mark(slot)
+        entries = self.log.entries  # log.mark, inlined
+        entries.append(slot)
+        if len(entries) > self.log.limit:
+            self.log.reset()
         return name
 
+    @property
+    def ns_pods(self) -> dict[str, dict[str, Pod]]:
+        """The counted pods by namespace (uid -> Pod), made at the first read and kept up to date from then on."""
+        if self._ns_pods is None:
+            index: dict[str, dict[str, Pod]] = {}
+            for pods in self.pods_by_node.values():
+                for uid, pod in pods.items():
+                    ns = index.get(pod.namespace)
+                    if ns is None:
+                        index[pod.namespace] = {uid: pod}
+                    else:
+                        ns[uid] = pod
+            self._ns_pods = index
+        return self._ns_pods
+
     # -- pod indexes ----------------------------------------------------------------------------------------------
-    def _unindex_pod(self, uid: str, name: str) -> None:
-        bucket = self.pods_by_node.get(name)
-        pod = bucket.pop(uid, None) if bucket is not None else None
-        if bucket is not None and not bucket:
-            del self.pods_by_node[name]
-        if pod is None:
-            return
-        ns = self.ns_pods.get(pod.namespace)
-        if ns is not None:
-            ns.pop(uid, None)
-            if not ns:
-                del self.ns_pods[pod.namespace]
+    def _unindex_special(self, uid: str, name: str) -> None:
+        """Drop a pod from the indexes of pods with pod (anti-)affinity terms and with host ports."""
         aff = self.affinity_pods.get(name)
         if aff is not None and aff.pop(uid, None) is not None:
             self.count_affinity_pods -= 1

@@ -9,24 +9,28 @@ normalised score is the same for every node as long as no node has a PreferNoSch
 total then depends only on its row and on the pod's requests and tolerations. So per such key (requests,
 tolerations, ...) the composite keeps every slot's total (-1 where a Filter rejects the node), the feasible slots
 as a bit set and the set of rejected live slots (an ``_Entry``). Every change of a row reaches every entry kept
-current at once, by one pure-Python function per changed slot (the plugins' arithmetic, inlined), which for the
-default profile's shape refreshes all such entries in one pass over the row (``_refresh_group``).
+current at once: for the default profile's shape, through the row states (``rowstates.py``: the totals of every
+such entry by distinct row, so a changed row costs one lookup whatever the number of entries); for other
+shapes, by one pure-Python function per entry and changed slot (the plugins' arithmetic, inlined).
 
 A cycle is then: bring the entries up to date; work out the search window from the start index and the feasible
 bits (without rejected slots it is simply the k slots from the start index; else the window ends before the
-(k+1)-th feasible slot, found with ``int.bit_count`` on halves); take the highest total in the window (numpy on
-the entry's array) and break ties with ``rng.randrange`` in window order.
+(k+1)-th feasible slot, found from the sorted rejected slots by bisection, or with ``int.bit_count`` on halves of
+the feasible bits); take the highest total in the window (numpy on the entry's totals: ``argmax``, and the ties
+only when there is a second highest) and break ties with ``rng.randrange`` in window order.
 
 The topology path (``_schedule_topology``) adds PodTopologySpread and InterPodAffinity for pods with spread
 constraints or pod (anti-)affinity terms of their own, and for any pod when existing pods carry terms that may
 match it. Their counts come from ``podcounts.py`` (matching pods per node and per topology domain, kept up to date
 as pods are counted), so a cycle costs a few vector operations over the k candidates instead of a walk over every
 pod and node: PodTopologySpread's Filter (DoNotSchedule) as a bit set of the allowed domains' slots ANDed into
-the feasible bits; its Score (ScheduleAnyway) per domain (every node of a zone scores the same) or per node,
-normalised over the candidates as ``NormalizeScore`` does; InterPodAffinity's Score as the weighted counts of the
-pod's preferred terms and of existing pods' terms matching the pod, summed per node and normalised over the
-candidates. It leaves to the general path what it does not model: required pod (anti-)affinity of the pod or of
-existing pods, ``nodeTaintsPolicy: Honor``, terms choosing namespaces by label.
+the feasible bits (kept per pair of bit sets, with the slots in order: the window is then a run of them); its
+Score (ScheduleAnyway) per domain (every node of a zone scores the same) or per node, normalised over the
+candidates as ``NormalizeScore`` does; InterPodAffinity's Score as the weighted counts of the pod's preferred
+terms and of existing pods' terms matching the pod, summed per node and normalised over the candidates (through
+a table of the normalised values of each spread of raw scores). It leaves to the general path what it does not
+model: required pod (anti-)affinity of the pod or of existing pods, ``nodeTaintsPolicy: Honor``, terms choosing
+namespaces by label.
 
 Decisions are exactly those of ``Profile._schedule_fast`` (and so of the reference path): the same candidate
 window, ``processed`` count, totals (integer and float64 arithmetic in the plugins' order) and ``rng`` calls
@@ -39,6 +43,7 @@ from __future__ import annotations
 
 import math
 import random
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Collection, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -46,7 +51,7 @@ import numpy as np
 import numpy.typing as npt
 
 from models.pod import Pod, PodSpec, Toleration
-from simulator.scheduler._util import MAX_NODE_SCORE, go_round
+from simulator.scheduler._util import MAX_NODE_SCORE
 from simulator.scheduler.cache import NodeTable, pod_has_affinity, pod_host_ports
 from simulator.scheduler.framework import Code, Cursor, CycleState, Plugin
 from simulator.scheduler.plugins._pods import merge_label_keys, namespace_labels
@@ -72,6 +77,7 @@ from simulator.scheduler.plugins.pod_topology_spread import (
 from simulator.scheduler.plugins.taint_toleration import TaintToleration, untolerated_hard_taint
 from simulator.scheduler.podcounts import ANTI, HARD, Counter, DomainIndex, PodCounts, TermGroup
 from simulator.scheduler.resources import CPU, MEMORY, pod_request
+from simulator.scheduler.rowstates import Params, RowStates
 
 if TYPE_CHECKING:
     from simulator.scheduler.framework import Profile
@@ -90,34 +96,42 @@ SPEC_LIMIT = 4096
 Refresh = Callable[[Iterable[int], list[list[int] | None], list[Any], "_Entry", bool], None]
 
 
+def _make_rejects(
+    tolerations: tuple[Toleration, ...], unsched_filter: bool, taint_filter: bool
+) -> Callable[[bool, Any], bool]:
+    """NodeUnschedulable's and TaintToleration's Filter for pods with ``tolerations``, on a node's
+    ``unschedulable`` flag and taints: whether they reject the node."""
+    unsched_blocks = unsched_filter and not any(t.tolerates(UNSCHEDULABLE_TAINT) for t in tolerations)
+
+    def rejects(unschedulable: bool, taints: Any) -> bool:
+        return bool(
+            (unsched_blocks and unschedulable)
+            or (taint_filter and taints and untolerated_hard_taint(taints, tolerations) is not None)
+        )
+
+    return rejects
+
+
 def _make_refresh(
     req: tuple[int, int, int, int, int],
-    tolerations: tuple[Toleration, ...],
+    rejects: Callable[[bool, Any], bool],
     fit_filter: bool,
-    unsched_filter: bool,
-    taint_filter: bool,
     fit_weight: int,
     fit_res: tuple[int, int],
     bal_weight: int,
 ) -> Refresh:
-    """The per-slot function of one key: the plugins' arithmetic on a row, inlined (see the plugin modules)."""
+    """The per-slot function of one key: the plugins' arithmetic on a row, inlined (see the plugin modules). The
+    default profile's kinds of pod have their totals kept by row state instead (``rowstates.py``)."""
     qc, qm, qe, nqc, nqm = req
     wc, wm = fit_res
     fit_pods = fit_filter
     fit_cpu = fit_filter and qc > 0
     fit_mem = fit_filter and qm > 0
     fit_eph = fit_filter and qe > 0
-    unsched_blocks = unsched_filter and not any(t.tolerates(UNSCHEDULABLE_TAINT) for t in tolerations)
 
     def node_rejects(node: Any) -> bool:
         """NodeUnschedulable and TaintToleration's Filter."""
-        return bool(
-            (unsched_blocks and node.unschedulable)
-            or (taint_filter and node.taints and untolerated_hard_taint(node.taints, tolerations) is not None)
-        )
-
-    if fit_filter and fit_weight == 1 and fit_res == (1, 1) and bal_weight == 1 and qe == 0:
-        return _default_refresh(qc, qm, nqc, nqm, node_rejects)
+        return rejects(node.unschedulable, node.taints)
 
     def refresh(
         slots: Iterable[int], rows: list[list[int] | None], nodes: list[Any], entry: _Entry, check_nodes: bool
@@ -217,135 +231,17 @@ _MAX_INT32 = 2**31 - 1
 _REJECTED = -(1 << 40)  # a rejected slot's total in a window of candidates: below every feasible total
 
 
-def _default_refresh(qc: int, qm: int, nqc: int, nqm: int, node_rejects: Callable[[Any], bool]) -> Refresh:
-    """``_make_refresh`` for the default profile: Fit filter, LeastAllocated cpu/memory weights 1, Fit and
-    BalancedAllocation score weights 1, no ephemeral-storage request (the same arithmetic, fewer branches)."""
-    qcf = qc if qc > 0 else _NEVER
-    qmf = qm if qm > 0 else _NEVER
-
-    def refresh(
-        slots: Iterable[int], rows: list[list[int] | None], nodes: list[Any], entry: _Entry, check_nodes: bool
-    ) -> None:
-        vals, arr, bad = entry.vals, entry.arr, entry.bad
-        feas = entry.feas
-        for s in slots:
-            row = rows[s]
-            if row is None:
-                v = -1
-                if bad:
-                    bad.discard(s)
-            else:
-                ac, am, _, ap, rc, rm, _, nc, nm, pc = row
-                if pc >= ap or qcf > ac - rc or qmf > am - rm or (check_nodes and node_rejects(nodes[s])):
-                    v = -1
-                    bad.add(s)
-                else:
-                    if ac and am:
-                        # Fit: (least(cpu) + least(memory)) // 2 on non-zero requests
-                        r = nc + nqc
-                        v = 0 if r > ac else (ac - r) * 100 // ac
-                        r = nm + nqm
-                        if r <= am:
-                            v += (am - r) * 100 // am
-                        # BalancedAllocation: two fractions of real requests
-                        f0 = float(rc + qc) / ac
-                        if f0 > 1:
-                            f0 = 1.0
-                        f1 = float(rm + qm) / am
-                        if f1 > 1:
-                            f1 = 1.0
-                        v = v // 2 + int((1 - abs((f0 - f1) / 2)) * 100.0)
-                    else:
-                        # at most one resource allocatable: Fit scores it alone, BalancedAllocation gives 100
-                        v = 100
-                        if ac:
-                            r = nc + nqc
-                            if r <= ac:
-                                v += (ac - r) * 100 // ac
-                        elif am:
-                            r = nm + nqm
-                            if r <= am:
-                                v += (am - r) * 100 // am
-                    if bad:
-                        bad.discard(s)
-            # store v: the slot's total (list and array), and its bit in the feasible set when that changes
-            old = vals[s]
-            if v == old:
-                continue
-            vals[s] = v
-            arr[s] = v
-            if (old < 0) != (v < 0):
-                feas ^= 1 << s
-        entry.feas = feas
-
-    return refresh
-
-
-def _refresh_group(
-    slots: Iterable[int],
-    rows: list[list[int] | None],
-    nodes: list[Any],
-    group: list[tuple[Any, ...]],
-    check: bool,
-) -> None:
-    """``_default_refresh`` for several entries at once: each changed row is read once for all of them (the
-    entries' own functions take the slots of removed nodes, of nodes lacking cpu or memory, and of cordoned or
-    tainted nodes while any node is: their verdict depends on each entry's tolerations)."""
-    for s in slots:
-        row = rows[s]
-        if row is None or not row[0] or not row[1] or (check and _node_special(nodes[s])):
-            for t in group:
-                e = t[0]
-                e.refresh((s,), rows, nodes, e, check)
-            continue
-        ac, am, _, ap, rc, rm, _, nc, nm, pc = row
-        full = pc >= ap
-        free_c = ac - rc
-        free_m = am - rm
-        nzf_c = ac - nc  # LeastAllocated's free cpu and memory (non-zero requests)
-        nzf_m = am - nm
-        for e, vals, arr, bad, qcf, qmf, qc, qm, nqc, nqm in group:
-            if full or qcf > free_c or qmf > free_m:
-                v = -1
-                bad.add(s)
-            else:
-                # Fit: (least(cpu) + least(memory)) // 2; BalancedAllocation: 1 - |f(cpu) - f(memory)| / 2, each
-                # fraction of real requests at most 1 (int / int is the correctly rounded float64 quotient, as
-                # float64(a) / float64(b) is for values below 2**53)
-                v = (nzf_c - nqc) * 100 // ac if nqc <= nzf_c else 0
-                if nqm <= nzf_m:
-                    v += (nzf_m - nqm) * 100 // am
-                f0 = (rc + qc) / ac
-                if f0 > 1:
-                    f0 = 1.0
-                f1 = (rm + qm) / am
-                if f1 > 1:
-                    f1 = 1.0
-                d = f0 - f1
-                if d < 0:
-                    d = -d
-                v = v // 2 + int((1 - d / 2) * 100.0)
-            old = vals[s]
-            if v != old:
-                vals[s] = v
-                arr[s] = v
-                if (old < 0) != (v < 0):
-                    e.feas ^= 1 << s
-                    if v >= 0:
-                        bad.discard(s)
-
-
-def _node_special(node: Any) -> bool:
-    return node is None or bool(node.unschedulable or node.taints)
-
-
 class _Entry:
     """One key's state: ``vals[slot]`` the total (-1 where a Filter rejects the node, or a free slot) and ``arr``
     the same as a numpy array, ``feas`` the slots with a total >= 0 as a bit set (an int), ``bad`` the rejected
     live slots. ``default``: (cpu, memory, non-zero cpu, non-zero memory) requests when the key is of the default
-    profile's shape (``_refresh_group`` refreshes those entries together), else None."""
+    profile's shape, else None; such an entry's totals are column ``col`` of the composite's row states
+    (``rowstates.py``) while it is current, and ``vals`` and ``arr`` are then worked out from there when read."""
 
-    __slots__ = ("arr", "bad", "current", "default", "feas", "filters", "refresh", "scores", "used", "vals")
+    __slots__ = (
+        "_arr", "_vals", "bad", "badlist", "col", "current", "default", "feas", "filters", "params", "refresh",
+        "rejects", "scores", "states", "used",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -353,19 +249,53 @@ class _Entry:
         filters: list[Plugin],
         scores: list[tuple[Plugin, int]],
         default: tuple[int, int, int, int] | None = None,
+        rejects: Callable[[bool, Any], bool] | None = None,
     ) -> None:
         self.refresh = refresh
         self.filters = filters
         self.scores = scores
         self.default = default
-        self.vals: list[int] = []
-        self.arr: I64 = np.zeros(0, dtype=np.int64)
+        self.rejects = rejects
+        #: the row states' parameters (``rowstates.Params``) of a default-shaped entry
+        self.params: Params | None = None
+        if default is not None and rejects is not None:
+            qc, qm, nqc, nqm = default
+            # a zero request is not checked by the Filter
+            self.params = (qc if qc > 0 else _NEVER, qm if qm > 0 else _NEVER, qc, qm, nqc, nqm)
+        #: the entry's column in the row states (``states``) while it has one, else -1 (and ``states`` None)
+        self.col = -1
+        self.states: RowStates | None = None
+        self._vals: list[int] = []
+        self._arr: I64 = np.zeros(0, dtype=np.int64)
         self.feas = 0
         self.bad: set[int] = set()
+        #: ``bad`` sorted, while the entry has a column in the row states
+        self.badlist: list[int] = []
         #: kept up to date with every change of the table (else recomputed in full when next used)
         self.current = False
         #: the composite's cycle count when the entry was last used
         self.used = 0
+
+    @property
+    def arr(self) -> I64:
+        if self.states is not None:
+            return self.states.totals(self.col)
+        return self._arr
+
+    @arr.setter
+    def arr(self, value: I64) -> None:
+        self._arr = value
+
+    @property
+    def vals(self) -> list[int]:
+        if self.states is not None:
+            out: list[int] = self.states.totals(self.col).tolist()
+            return out
+        return self._vals
+
+    @vals.setter
+    def vals(self, value: list[int]) -> None:
+        self._vals = value
 
 
 _FILTERS = (NodeUnschedulable, TaintToleration, NodeResourcesFit)
@@ -426,6 +356,25 @@ class _Plan:
         self.terms: list[tuple[str, int, Counter]] = []
 
 
+class _Intersection:
+    """An entry's feasible slots ANDed with a spreading Filter's allowed slots (bit sets): ``inter``, how many
+    (``count``) and, once asked, the slots in order (``slots``)."""
+
+    __slots__ = ("_slots", "allowed", "count", "feas", "inter")
+
+    def __init__(self, feas: int, allowed: int) -> None:
+        self.feas = feas
+        self.allowed = allowed
+        self.inter = feas & allowed
+        self.count = self.inter.bit_count()
+        self._slots: I64 | None = None
+
+    def slots(self) -> I64:
+        if self._slots is None:
+            self._slots = _set_bits(self.inter, max(1, self.inter.bit_length()))
+        return self._slots
+
+
 def build_composite(profile: Profile) -> Composite | None:
     """A composite cache for ``profile``, or None when its plugins are not all ones the composite models."""
     if not profile.fast_ok or not profile.score:
@@ -455,10 +404,10 @@ class Composite:
         self._k: tuple[int, int] = (-1, 0)
         # the entries kept current, and where in the table's change log they are (``refresh``)
         self._current: list[_Entry] = []
-        #: the current entries of default shape, as ``_refresh_group`` takes them (rebuilt when ``_current`` changes)
-        self._group: list[tuple[Any, ...]] = []
+        #: the totals of the current entries of default shape, by row state (``rowstates.py``)
+        self._states = RowStates()
+        #: the current entries kept slot by slot (their own ``refresh``)
         self._others: list[_Entry] = []
-        self._group_of: list[_Entry] | None = None
         self._epoch = -1
         self._capacity = -1
         self._pos = 0
@@ -477,6 +426,8 @@ class Composite:
         self._plans: dict[Any, tuple[PodSpec, int, _Plan | None]] = {}
         self._matching: dict[Any, tuple[int, list[TermGroup], list[TermGroup]]] = {}
         self._affinity_parts: dict[Any, tuple[Any, ...]] = {}
+        #: feasible bits ANDed with a spreading Filter's allowed slots, by the identities of both
+        self._intersections: dict[tuple[int, int], _Intersection] = {}
         #: what the last successful ``schedule`` found: feasible nodes kept and nodes processed
         self.found = 0
         self.processed = 0
@@ -572,16 +523,18 @@ class Composite:
                 self.entries.clear()
                 self._specs.clear()
                 for e in self._current:
-                    e.current = False
+                    self._forget(e)
                 self._current.clear()
-                self._group_of = None
-            refresh = _make_refresh(q, spec.tolerations, *flags, fit_weight, fit_res, bal_weight)
+                self._others.clear()
+            rejects = _make_rejects(spec.tolerations, flags[1], flags[2])
+            refresh = _make_refresh(q, rejects, flags[0], fit_weight, fit_res, bal_weight)
             default = flags[0] and fit_weight == 1 and fit_res == (1, 1) and bal_weight == 1 and q[2] == 0
             entry = self.entries[key] = _Entry(
                 refresh,
                 filters,
                 [(pl, w) for pl, w in scores if type(pl) is not TaintToleration],
                 (q[0], q[1], q[3], q[4]) if default else None,
+                rejects,
             )
         return entry, topology
 
@@ -611,66 +564,76 @@ class Composite:
 
         Why every current entry at once: each change of a row (a pod bound or gone) must reach every kind of pod
         once anyway; doing it for all of them while the row is in the CPU cache costs less than each entry
-        re-reading it later. An entry unused for ``DORMANT`` cycles stops being kept current (a kind of pod that
-        no longer comes costs nothing) and is recomputed in full if it is used again.
+        re-reading it later (for the default profile's kinds, ``rowstates.py`` makes it one lookup per changed
+        row). An entry unused for ``DORMANT`` cycles stops being kept current (a kind of pod that no longer comes
+        costs nothing) and is recomputed in full if it is used again.
         """
         log = table.log
         end = log.base + len(log.entries)
         current = self._current
+        states = self._states
+        # nodes that may be cordoned or tainted (then a node's verdict depends on its spec, not only its row)
+        check = bool(table.count_unschedulable or table.count_hard_tainted)
         if self._epoch != log.epoch or self._capacity != table.capacity:
-            for e in current:
-                e.current = False
-            current.clear()
-            self._group_of = None
+            # slots renumbered, the table grown, or the log forgotten: the row states stay right, the slots'
+            # states are worked out afresh; the other entries are recomputed when next used
+            self._drop_others()
+            if states.columns:
+                states.resync(table.rows, table.nodes, table.live, check)
             self._epoch = log.epoch
             self._capacity = table.capacity
         elif self._pos != end:
             changed = log.entries[self._pos - log.base :]
-            slots: Collection[int] = set(changed) if len(changed) > 1 else changed
-            if len(slots) <= PER_SLOT_LIMIT or len(slots) <= table.capacity >> 4:
-                rows, nodes = table.rows, table.nodes
-                check = bool(table.count_unschedulable or table.count_hard_tainted)
-                if self._group_of is None:
-                    self._regroup()
-                if self._group:
-                    _refresh_group(slots, rows, nodes, self._group, check)
-                for e in self._others:
-                    e.refresh(slots, rows, nodes, e, check)
-            else:
-                for e in current:
-                    e.current = False
-                current.clear()
-                self._group_of = None
+            # (a slot listed twice is refreshed twice, the second time to no effect: cheaper than a set for few)
+            slots: Collection[int] = set(changed) if len(changed) > 8 else changed
+            rows, nodes = table.rows, table.nodes
+            if states.columns:
+                states.update(slots, rows, nodes, check)
+            if self._others:
+                if len(slots) <= PER_SLOT_LIMIT or len(slots) <= table.capacity >> 4:
+                    for e in self._others:
+                        e.refresh(slots, rows, nodes, e, check)
+                else:
+                    self._drop_others()
         self._pos = end
         if not entry.current:
-            self._full(entry, pod, table)
+            col = -1
+            if entry.params is not None:
+                assert entry.rejects is not None
+                col = states.attach(
+                    entry, entry.params, entry.rejects, table.rows, table.nodes, table.live, check
+                )
+            if col >= 0:
+                entry.col = col
+                entry.states = states
+            else:
+                self._full(entry, pod, table)
+                self._others.append(entry)
             entry.current = True
             current.append(entry)
             entry.used = self._cycles
-            self._group_of = None
         if self._cycles - self._pruned > DORMANT:
             self._pruned = self._cycles
             for e in current:
                 if self._cycles - e.used > DORMANT:
-                    e.current = False
+                    self._forget(e)
             current[:] = [e for e in current if e.current]
-            self._group_of = None
+            self._others = [e for e in self._others if e.current]
 
-    def _regroup(self) -> None:
-        """Split the current entries into the default-shaped group (``_refresh_group``) and the others."""
-        group: list[tuple[Any, ...]] = []
-        others: list[_Entry] = []
-        for e in self._current:
-            if e.default is None:
-                others.append(e)
-                continue
-            qc, qm, nqc, nqm = e.default
-            qcf = qc if qc > 0 else _NEVER  # a zero request is not checked
-            qmf = qm if qm > 0 else _NEVER
-            group.append((e, e.vals, e.arr, e.bad, qcf, qmf, qc, qm, nqc, nqm))
-        self._group = group
-        self._others = others
-        self._group_of = self._current
+    def _forget(self, entry: _Entry) -> None:
+        """Stop keeping ``entry`` current (the caller drops it from the lists)."""
+        entry.current = False
+        if entry.states is not None:
+            entry.states.detach(entry.col)
+            entry.states = None
+            entry.col = -1
+
+    def _drop_others(self) -> None:
+        """Stop keeping the entries that are not in the row states current."""
+        for e in self._others:
+            e.current = False
+        self._current[:] = [e for e in self._current if e.current]
+        self._others.clear()
 
     # -- the topology path ----------------------------------------------------------------------------------------
     def _counts(self, table: NodeTable) -> PodCounts:
@@ -679,14 +642,16 @@ class Composite:
             counts.activate(existing_pod_terms)
         return counts
 
-    def _existing_groups(self, pod: Pod, table: NodeTable) -> list[TermGroup]:
+    def _existing_groups(
+        self, pod: Pod, table: NodeTable, labels: frozenset[tuple[str, str]]
+    ) -> list[TermGroup]:
         """Terms of existing pods that match ``pod`` (InterPodAffinity's PreScore counts them), with carriers."""
         ipa = self.ipa
         assert ipa is not None
         if ipa.ignore_existing_preferred and not (preferred_terms(pod, False) or preferred_terms(pod, True)):
             return []  # PreScore skips a pod without preferred terms of its own
         counts = self._counts(table)
-        key = (pod.namespace, frozenset(pod.labels.items()))
+        key = (pod.namespace, labels)
         hit = self._matching.get(key)
         if hit is None or hit[0] != counts.groups_version:
             static: list[TermGroup] = []
@@ -709,11 +674,11 @@ class Composite:
             out += [g for g in hit[2] if g.counter.by_node and g.term.matches(pod, ns_labels)]
         return out
 
-    def _plan_for(self, pod: Pod, table: NodeTable) -> _Plan | None:
+    def _plan_for(self, pod: Pod, table: NodeTable, labels: frozenset[tuple[str, str]]) -> _Plan | None:
         """The pod's plan (cached per spec, namespace and labels); None when the topology path cannot model it."""
         counts = self._counts(table)
         spec = pod.spec
-        key = (id(spec), pod.namespace, frozenset(pod.labels.items()))
+        key = (id(spec), pod.namespace, labels)
         hit = self._plans.get(key)
         if hit is not None and hit[0] is spec and hit[1] == counts.generation:
             return hit[2]
@@ -762,28 +727,21 @@ class Composite:
         rng: random.Random,
         cursor: Cursor,
         groups: list[TermGroup],
+        labels: frozenset[tuple[str, str]] | None,
+        n: int,
+        k: int,
     ) -> int:
-        """One cycle with PodTopologySpread and InterPodAffinity taking part (see the module docstring)."""
-        plan = self._plan_for(pod, table)
+        """One cycle with PodTopologySpread and InterPodAffinity taking part (see the module docstring), on ``n``
+        nodes of which the search keeps ``k`` feasible ones (``entry`` is up to date); ``labels``: the pod's
+        labels as a frozenset, when already made."""
+        plan = self._plan_for(pod, table, frozenset(pod.labels.items()) if labels is None else labels)
         if plan is None:
             return -1
-        n = len(table.slot_of)
-        if n == 0:
-            return -1
-        if table._order_dirty:
-            table.order  # noqa: B018 -- refresh the layout first: slots [0, n) are the nodes in search order
-        log = table.log
-        self._cycles += 1
-        entry.used = self._cycles
-        if self._pos != log.base + len(log.entries) or not entry.current or self._epoch != log.epoch:
-            self.refresh(entry, pod, table)
         counts = table.counts
-        if self._k[0] != n:
-            self._k = (n, self.profile._num_to_find(n))
-        k = self._k[1]
         start = cursor.index
         feas = entry.feas
         restricted = bool(entry.bad)
+        both: _Intersection | None = None
         if plan.dns:
             # PodTopologySpread's Filter: a node must have every key, and in each constraint's domain no more
             # matching pods (plus the pod itself if it matches) than the emptiest domain's count plus maxSkew
@@ -795,11 +753,11 @@ class Composite:
                     per_domain = sums.tolist()
                     minimum = min(per_domain) if ndom >= min_domains else 0
                     limit = max_skew - self_match + minimum
-                    dbits = index.domain_bits()
-                    bits = 0
+                    allowed_domains = 0
                     for d, count in enumerate(per_domain):
                         if count <= limit:
-                            bits |= dbits[d]
+                            allowed_domains |= 1 << d
+                    bits = index.union_bits(allowed_domains)
                 else:
                     minimum = int(sums.min()) if ndom >= min_domains else 0
                     allowed = sums + (self_match - minimum) <= max_skew
@@ -807,13 +765,50 @@ class Composite:
                         index.dom
                     ]  # dom -1 (no such node or key): the appended False
                     bits = int.from_bytes(np.packbits(ok, bitorder="little").tobytes(), "little")
-                feas &= bits
+                # (the same few entries and domain unions meet again and again: their intersection is kept)
+                both = self._intersections.get((id(feas), id(bits)))
+                if both is None or both.feas is not feas or both.allowed is not bits:
+                    if len(self._intersections) >= 256:
+                        self._intersections.clear()
+                    both = self._intersections[(id(feas), id(bits))] = _Intersection(feas, bits)
+                feas = both.inter
             restricted = True
-        feasible = feas.bit_count() if restricted else n
+        # without a spreading Filter, the rejected slots are the entry's (sorted in ``badlist`` for row states)
+        badlist = entry.badlist if restricted and not plan.dns and entry.states is not None else None
+        feasible = n
+        if badlist is not None:
+            feasible -= len(badlist)
+        elif both is not None:
+            feasible = both.count
+        elif restricted:
+            feasible = feas.bit_count()
         if feasible == 0:
             return -1
+        window: I64 | None = None  # the candidates' slots, when worked out with ``processed``
         if feasible > k:
-            processed = _kth_from(feas, start, n, k) if restricted else k
+            if not restricted:
+                processed = k
+            elif badlist is not None:
+                processed = _kth_past(badlist, start, n, k)
+            elif both is not None:
+                # a spreading Filter's feasible slots, in order: the window is a run of them from the start index
+                slots = both.slots()
+                i = int(slots.searchsorted(start))
+                j = i + k  # the (k+1)-th feasible slot from the start index (circularly)
+                if j < feasible:
+                    processed = slots.item(j) - start
+                    window = slots[i:j]
+                else:
+                    j -= feasible
+                    processed = n - start + slots.item(j)
+                    window = np.concatenate((slots[i:], slots[:j]))
+            else:
+                # the window read off the feasible bits at once
+                hit = _first_set_bits(feas, start, n, k, feasible)
+                if hit is None:
+                    processed = _kth_from(feas, start, n, k)
+                else:
+                    processed, window = hit
             found = k
         else:
             processed = n
@@ -829,33 +824,51 @@ class Composite:
         cand: Any
         rejected: list[int] = []
         end = start + processed
-        if end <= n and processed - found <= 8 + (found >> 4):
+        if window is not None:
+            cand = window
+            m = found
+        elif end <= n and processed - found <= 8 + (found >> 4):
             cand = slice(start, end)
             if processed != found:
-                rej = ((1 << processed) - 1) & ~(feas >> start)
-                while rej:
-                    low = rej & -rej
-                    rejected.append(low.bit_length() - 1)
-                    rej ^= low
+                if badlist is not None:
+                    lo = bisect_left(badlist, start)
+                    rejected = [b - start for b in badlist[lo : bisect_left(badlist, end, lo)]]
+                else:
+                    rej = ((1 << processed) - 1) & ~(feas >> start)
+                    while rej:
+                        low = rej & -rej
+                        rejected.append(low.bit_length() - 1)
+                        rej ^= low
             m = processed
         else:
             cand = (
                 _window_slots(feas, start, processed, n) if restricted else table.wrap[start : start + found]
             )
             m = found
-        total = entry.arr[cand]
+        # the entry's totals of the candidates, in an int64 array of the cycle's own (the scores are added in place;
+        # a run of slots of an entry's own array would be a view of it)
+        states = entry.states
+        totals = states.A[entry.col] if states is not None else entry._arr
+        total = totals[cand].astype(np.int64)
         if plan.sa:
-            total = total + self.pts_weight * self._spread_scores(plan, cand, m, counts, rejected)
+            if len(plan.sa) == 1 and plan.sa_keys[0] != HOSTNAME:
+                index = counts.domains(plan.sa_keys[0], plan.sa_keys)
+                if index.ndom <= 64:
+                    total += _spread_scores_by_domain(
+                        plan.sa[0], index, cand, m, counts, rejected, self.pts_weight
+                    )
+                else:
+                    total += self.pts_weight * self._spread_scores(plan, cand, m, counts, rejected)
+            else:
+                total += self.pts_weight * self._spread_scores(plan, cand, m, counts, rejected)
         if plan.terms or groups:
-            total = total + self.ipa_weight * self._affinity_scores(plan, groups, cand, m, counts, rejected)
+            part = self._affinity_scores(plan, groups, cand, counts, rejected)
+            if part is not None:
+                total += part
         if rejected:
-            if total.base is entry.arr:  # still a view of the entry (no score taking part): a copy to mask
-                total = total.copy()
             total[rejected] = _REJECTED
-        ties = (total == total.max()).nonzero()[0]
-        c = len(ties)
-        pos = int(ties[rng.randrange(c)]) if c > 1 else int(ties[0])
-        return start + pos if isinstance(cand, slice) else int(cand[pos])
+        pos = _pick(total, rng)
+        return start + pos if isinstance(cand, slice) else int(cand.item(pos))
 
     @staticmethod
     def _spread_scores(plan: _Plan, cand: Any, m: int, counts: PodCounts, rejected: list[int]) -> I64:
@@ -863,10 +876,6 @@ class Composite:
         PreScore over the candidates, Score, NormalizeScore), for the pod's ScheduleAnyway constraints. Positions
         in ``rejected`` are not candidates (their scores are left undefined)."""
         keys = plan.sa_keys
-        if len(plan.sa) == 1 and keys[0] != HOSTNAME:
-            index = counts.domains(keys[0], keys)
-            if index.ndom <= 64:
-                return _spread_scores_by_domain(plan.sa[0], index, cand, m, counts, rejected)
         if rejected:  # the candidates alone, then back to window positions
             keep = np.ones(m, dtype=np.bool_)
             keep[rejected] = False
@@ -917,11 +926,12 @@ class Composite:
         return out
 
     def _affinity_scores(
-        self, plan: _Plan, groups: list[TermGroup], cand: Any, m: int, counts: PodCounts, rejected: list[int]
-    ) -> I64:
-        """InterPodAffinity's normalised scores of the ``m`` candidate slots ``cand`` (``inter_pod_affinity.py``):
-        per topology key, the weighted matching pods of the node's domain, summed over the pod's preferred terms
-        and the matching terms of existing pods; then ``int(100 * (s - min) / (max - min))``."""
+        self, plan: _Plan, groups: list[TermGroup], cand: Any, counts: PodCounts, rejected: list[int]
+    ) -> I64 | None:
+        """InterPodAffinity's weighted, normalised scores of the candidate slots ``cand``
+        (``inter_pod_affinity.py``): per topology key, the weighted matching pods of the node's domain, summed over
+        the pod's preferred terms and the matching terms of existing pods; then ``int(100 * (s - min) / (max -
+        min))`` times the plugin's weight. None when every candidate scores the same (0)."""
         log = counts.table.node_log
         key = (id(plan), *map(id, groups))
         hit = self._affinity_parts.get(key)
@@ -942,15 +952,20 @@ class Composite:
             v: I64 = np.append(sums, 0)[index.dom[cand]]  # dom -1 (no such key): the appended 0
             raw = v if raw is None else raw + v
         assert raw is not None
-        if rejected:
-            # a rejected position takes a candidate's value: the minimum and maximum are the candidates' alone
+        i_lo = int(raw.argmin())
+        i_hi = int(raw.argmax())
+        if rejected and (i_lo in rejected or i_hi in rejected):
+            # the minimum and maximum are the candidates' alone: a rejected position takes a candidate's value
             raw = raw.copy()
             raw[rejected] = raw[_first_not_in(rejected)]
-        lo = int(raw.min())
-        diff = int(raw.max()) - lo
+            i_lo = int(raw.argmin())
+            i_hi = int(raw.argmax())
+        lo = raw.item(i_lo)
+        diff = raw.item(i_hi) - lo
         if diff <= 0:
-            return np.zeros(m, dtype=np.int64)
-        return (float(MAX_NODE_SCORE) * ((raw - lo) / float(diff))).astype(np.int64)
+            return None
+        # (a rejected position's offset may fall outside [0, diff]: its score is never read)
+        return _normalized(raw - lo, diff, self.ipa_weight, bool(rejected))
 
     def _affinity_parts_for(self, plan: _Plan, groups: list[TermGroup], counts: PodCounts) -> tuple[Any, ...]:
         """The terms of ``_affinity_scores`` sorted by how their domains are summed: keys whose domains are single
@@ -994,15 +1009,15 @@ class Composite:
         ):
             return -1
         groups: list[TermGroup] | None = None
+        labels: frozenset[tuple[str, str]] | None = None
         if table.count_affinity_pods and self.ipa is not None:
             # existing pods with pod (anti-)affinity terms: a required anti-affinity term may reject nodes (not
             # modelled here); any term matching the pod scores it
             if self.ipa_filter and table.required_anti:
                 return -1
             if self.ipa_weight:
-                groups = self._existing_groups(pod, table)
-        if hit[2] or groups:
-            return self._schedule_topology(pod, entry, table, rng, cursor, groups or [])
+                labels = frozenset(pod.labels.items())
+                groups = self._existing_groups(pod, table, labels)
         n = len(table.slot_of)
         if n == 0:
             return -1
@@ -1016,6 +1031,8 @@ class Composite:
         if self._k[0] != n:
             self._k = (n, self.profile._num_to_find(n))
         k = self._k[1]
+        if hit[2] or groups:
+            return self._schedule_topology(pod, entry, table, rng, cursor, groups or [], labels, n, k)
         start = cursor.index
         bad = entry.bad
         if not bad:
@@ -1027,7 +1044,10 @@ class Composite:
                 return -1
             if feasible > k:
                 # the search stops at the (k+1)-th feasible slot from the start index (that one is not kept)
-                processed = _kth_from(entry.feas, start, n, k)
+                if entry.states is not None:
+                    processed = _kth_past(entry.badlist, start, n, k)
+                else:
+                    processed = _kth_from(entry.feas, start, n, k)
                 found = k
             else:
                 processed = n
@@ -1037,14 +1057,51 @@ class Composite:
         cursor.index = (start + processed) % n
         # the highest total in the window [start, start + processed) (circular over [0, n)): rejected slots hold
         # -1 and never win; ties in window order, as the general path
-        arr = entry.arr
         end = start + processed
+        states = entry.states
+        arr = states.A[entry.col] if states is not None else entry._arr
         w = arr[start:end] if end <= n else np.concatenate((arr[start:n], arr[: end - n]))
-        ties = (w == w.max()).nonzero()[0]
-        c = len(ties)
-        pos = int(ties[rng.randrange(c)]) if c > 1 else int(ties[0])
-        pos += start
+        pos = _pick(w, rng) + start
         return pos - n if pos >= n else pos
+
+
+def _pick(total: I64, rng: random.Random) -> int:
+    """The position of the highest of ``total``; when several share it, one ``rng.randrange`` draw over them in
+    order picks one (no draw for a single highest), as the general path breaks ties."""
+    i = int(total.argmax())  # the first highest (argmax costs a fraction of a max reduction)
+    rest = total[i + 1 :]
+    top = total.item(i)
+    if not len(rest) or rest.item(int(rest.argmax())) < top:
+        return i
+    ties = (total == top).nonzero()[0]
+    return int(ties.item(rng.randrange(len(ties))))
+
+
+def _first_set_bits(feas: int, start: int, n: int, k: int, feasible: int) -> tuple[int, I64] | None:
+    """``(_kth_from(feas, start, n, k), the slots of the first k set bits from start)`` from one unpacking of the
+    bits after ``start`` (as far as the feasible slots' density says k + 1 of them reach, with room to spare);
+    None when they do not reach (or the window would wrap): the caller then takes the slow way."""
+    span = min(n - start, (k + 1) * n // feasible * 5 // 4 + 64)
+    pos = _set_bits((feas >> start) & ((1 << span) - 1), span)
+    if len(pos) <= k:
+        return None
+    slots: I64 = pos[:k] + start
+    return int(pos[k]), slots
+
+
+def _kth_past(bad: list[int], start: int, n: int, k: int) -> int:
+    """``_kth_from`` when every slot in ``[0, n)`` is feasible but the ones in ``bad`` (sorted): the offset ``q``
+    from ``start`` of the ``k``-th feasible slot is ``k`` plus the rejected slots at offsets up to ``q``, the
+    least fixed point of that count, reached from ``q = k`` in a few steps when few slots are rejected."""
+    lo = bisect_left(bad, start)
+    rest = len(bad) - lo
+    q = k
+    while True:
+        end = start + q
+        b = bisect_right(bad, end, lo) - lo if end < n else rest + bisect_right(bad, end - n, 0, lo)
+        if k + b == q:
+            return q
+        q = k + b
 
 
 def _kth_from(feas: int, start: int, n: int, k: int) -> int:
@@ -1072,36 +1129,78 @@ def _spread_scores_by_domain(
     m: int,
     counts: PodCounts,
     rejected: list[int],
+    weight: int,
 ) -> I64:
-    """``Composite._spread_scores`` for one constraint over a few domains (a zone): every node of a domain scores
-    the same, so the arithmetic runs once per domain (in Python, as the plugin does) and is then looked up."""
+    """``Composite._spread_scores`` for one constraint over a few domains (a zone), times ``weight``: every node of
+    a domain scores the same, so the arithmetic runs once per domain (in Python, as the plugin does) and is then
+    looked up."""
     _, max_skew, counter = constraint
-    d1 = index.dom1[cand]  # domain + 1; 0: a node lacking the key (ignored: score 0)
     ndom = index.ndom
     if isinstance(cand, slice):  # the domains among a run of slots, from each domain's running slot count
-        prefix = index.prefix()
         start, stop = cand.start, cand.stop
-        in_window = [prefix[d][stop] - prefix[d][start] for d in range(ndom)]
-        dom = index.dom_list
-        for p in rejected:
-            d = dom[start + p]
-            if d >= 0:
-                in_window[d] -= 1
-        present = [d for d in range(ndom) if in_window[d]]
+        in_window = [p[stop] - p[start] for p in index.prefix()]
+        if rejected:
+            dom = index.dom_list
+            for p in rejected:
+                d = dom[start + p]
+                if d >= 0:
+                    in_window[d] -= 1
+        present = [d for d, c in enumerate(in_window) if c]
     else:
-        present = [d for d, c in enumerate(np.bincount(d1, minlength=ndom + 1).tolist()[1:]) if c]
+        present = [
+            d for d, c in enumerate(np.bincount(index.dom1[cand], minlength=ndom + 1).tolist()[1:]) if c
+        ]
     if not present:
         return np.zeros(m, dtype=np.int64)
-    weight = math.log(float(len(present) + 2))
+    # float(count) * log(domains + 2) + (maxSkew - 1), go_round (halves up: the value is >= 0), per domain
+    scale = math.log(float(len(present) + 2))
+    skew = float(max_skew - 1)
     sums = counts.sums(counter, index).tolist()
-    raw = {d: go_round(float(sums[d]) * weight + float(max_skew - 1)) for d in present}
-    lo = min(raw.values())
-    hi = max(0, max(raw.values()))
-    norm = [0] * (ndom + 1)
-    for d, r in raw.items():
-        norm[d + 1] = MAX_NODE_SCORE if hi == 0 else MAX_NODE_SCORE * (hi + lo - r) // hi
-    out: I64 = np.array(norm, dtype=np.int64)[d1]
+    raw: list[int] = []
+    for d in present:
+        x = float(sums[d]) * scale + skew
+        r = int(x)
+        raw.append(r + 1 if x - r >= 0.5 else r)
+    lo = min(raw)
+    hi = max(0, max(raw))
+    norm = [0] * (ndom + 1)  # by domain + 1 (0: a node lacking the key, ignored: score 0)
+    for d, r in zip(present, raw, strict=True):
+        norm[d + 1] = weight * (MAX_NODE_SCORE if hi == 0 else MAX_NODE_SCORE * (hi + lo - r) // hi)
+    key = tuple(norm)
+    table = _DOMAIN_SCORES.get(key)
+    if table is None:  # (the few domains' scores take few values: their tables are kept)
+        if len(_DOMAIN_SCORES) >= 4096:
+            _DOMAIN_SCORES.clear()
+        table = _DOMAIN_SCORES[key] = np.array(norm, dtype=np.int64)
+    out: I64 = table[index.dom1[cand]]
     return out
+
+
+#: ``_spread_scores_by_domain``'s tables of scores by domain + 1
+_DOMAIN_SCORES: dict[tuple[int, ...], I64] = {}
+
+
+#: ``_normalized``'s tables by (max - min, weight)
+_NORMALIZED: dict[tuple[int, int], I64] = {}
+
+
+def _normalized(offsets: I64, diff: int, weight: int, clip: bool = False) -> I64:
+    """``weight * int(100 * (offset / diff))`` (float64, as InterPodAffinity's NormalizeScore) of ``offsets`` in
+    ``[0, diff]``: looked up in a table of every offset's value (the same float64 operations on each offset;
+    ``diff`` takes few values, as the raw scores are sums of term weights), or computed for a wide range.
+    ``clip``: some offsets are out of range, and their values are not wanted."""
+    if diff > 4096:
+        out: I64 = (float(MAX_NODE_SCORE) * (offsets / float(diff))).astype(np.int64) * weight
+        return out
+    table = _NORMALIZED.get((diff, weight))
+    if table is None:
+        if len(_NORMALIZED) >= 1024:
+            _NORMALIZED.clear()
+        steps = np.arange(diff + 1, dtype=np.int64)
+        table = (float(MAX_NODE_SCORE) * (steps / float(diff))).astype(np.int64) * weight
+        _NORMALIZED[(diff, weight)] = table
+    looked_up: I64 = table.take(offsets, mode="clip") if clip else table[offsets]
+    return looked_up
 
 
 def _first_not_in(positions: list[int]) -> int:

@@ -19,7 +19,9 @@ the reference. The composite's topology path (``composite.py``) asks this index 
 It is switched on by the first pod that needs it (``activate`` walks the counted pods once) and keeps a record of
 every counted pod (node, labels, terminating, the counters and groups it was counted in), so that a pod is
 uncounted exactly as it was counted, and a label change or a deletion timestamp on a bound pod (``check_pod``,
-called by the scheduler's pod watch) recounts it.
+called by the scheduler's pod watch) recounts it. Counters of a one-label selector are not listed in the records:
+the record's labels find them again (the label decides alone), and a new one is filled from the per-node counts
+of each label (so that building the counter of a selector costs a copy, not a walk over its pods).
 """
 
 from __future__ import annotations
@@ -57,8 +59,9 @@ def selector_key(selector: LabelSelector | None) -> Hashable:
 
 class Counter:
     """Counted pods in ``namespaces`` whose labels match ``selector`` (not terminating ones if ``live_only``), per
-    node name (``by_node``) and per slot (``counts``, and ``array()`` as numpy). ``log`` lists the (slot, delta)
-    changes since ``epoch`` began (domain sums and the numpy array catch up from it)."""
+    node name (``by_node``) and per slot (``counts``, and ``array()`` as numpy). ``log`` lists the changes since
+    ``epoch`` began, a pod more on ``slot`` as ``slot`` and a pod less as ``~slot`` (domain sums and the numpy
+    array catch up from it)."""
 
     __slots__ = (
         "_arr", "_synced", "aggs", "by_node", "counts", "epoch", "live_only", "log", "mixes", "namespaces",
@@ -79,7 +82,7 @@ class Counter:
         self.counts: list[int] = [0] * capacity
         self._arr: I64 = np.zeros(capacity, dtype=np.int64)
         self._synced = 0  # the numpy array includes the log's changes up to here
-        self.log: list[tuple[int, int]] = []
+        self.log: list[int] = []
         self.epoch = 0
         #: domain sums by domain index identity: [sums, the index, counter epoch, log position]
         self.aggs: dict[int, list[Any]] = {}
@@ -106,12 +109,13 @@ class Counter:
             # Why a list and a log rather than the numpy array: a numpy scalar update costs as much as a small
             # vector operation, so the array catches up in one step when it is read (``array``)
             self.counts[slot] += delta
-            for mix, coef in self.mixes:
-                if not mix.full:
-                    mix.counts[slot] += coef * delta
-                    mix.pending.add(slot)
+            if self.mixes:
+                for mix, coef in self.mixes:
+                    if not mix.full:
+                        mix.counts[slot] += coef * delta
+                        mix.pending.add(slot)
             log = self.log
-            log.append((slot, delta))
+            log.append(slot if delta > 0 else ~slot)  # (an int, not a tuple: no allocation per change)
             if len(log) > LOG_LIMIT:
                 self.reset_log()
 
@@ -120,8 +124,14 @@ class Counter:
         log = self.log
         if self._synced != len(log):
             counts = self.counts
-            slots = {slot for slot, _ in log[self._synced :]}
-            self._arr[list(slots)] = [counts[slot] for slot in slots]
+            arr = self._arr
+            if len(log) - self._synced <= 16:  # a few scalar stores cost less than one gather-and-scatter
+                for e in log[self._synced :]:
+                    slot = e if e >= 0 else ~e
+                    arr[slot] = counts[slot]
+            else:
+                slots = {e if e >= 0 else ~e for e in log[self._synced :]}
+                arr[list(slots)] = [counts[slot] for slot in slots]
             self._synced = len(log)
         return self._arr
 
@@ -202,7 +212,12 @@ class Mix:
         elif self.pending:
             counts = self.counts
             pending = self.pending
-            self._arr[list(pending)] = [counts[slot] for slot in pending]
+            arr = self._arr
+            if len(pending) <= 16:  # a few scalar stores cost less than one gather-and-scatter
+                for slot in pending:
+                    arr[slot] = counts[slot]
+            else:
+                arr[list(pending)] = [counts[slot] for slot in pending]
             pending.clear()
         return self._arr
 
@@ -212,7 +227,8 @@ class DomainIndex:
     number of domains, and whether every domain is one node (then a domain sum is the node's own count)."""
 
     __slots__ = (
-        "_prefix", "bits", "complete", "dom", "dom1", "dom_list", "ndom", "unique", "valid", "valid_dom", "version",
+        "_prefix", "_unions", "bits", "complete", "dom", "dom1", "dom_list", "ndom", "unique", "valid", "valid_dom",
+        "version",
     )  # fmt: skip
 
     def __init__(
@@ -246,6 +262,7 @@ class DomainIndex:
         self.version = version
         self.bits: list[int] | None = None
         self._prefix: list[list[int]] | None = None
+        self._unions: dict[int, int] = {}
 
     def prefix(self) -> list[list[int]]:
         """Per domain, how many of the slots before each slot are in it (``p[d][j]`` for slots ``[0, j)``)."""
@@ -257,6 +274,17 @@ class DomainIndex:
                 out.append(run)
             self._prefix = out
         return self._prefix
+
+    def union_bits(self, domains: int) -> int:
+        """The slots of the domains whose bits are set in ``domains`` (ids below 64), as a bit set (kept)."""
+        bits = self._unions.get(domains)
+        if bits is None:
+            bits = 0
+            for d, b in enumerate(self.domain_bits()):
+                if domains >> d & 1:
+                    bits |= b
+            self._unions[domains] = bits
+        return bits
 
     def domain_bits(self) -> list[int]:
         """Per domain, its slots as a bit set (an int)."""
@@ -286,6 +314,7 @@ class _PodRecord:
 
 _NONE: frozenset[str] = frozenset()
 _NO_PODS: dict[str, Pod] = {}
+_NO_NODES: dict[str, int] = {}
 
 
 def _label_keyed(spec: PodSpec) -> bool:
@@ -324,13 +353,18 @@ class PodCounts:
         #: bumped whenever a term group is created (cached lists of groups matching a pod are then stale)
         self.groups_version = 0
         self._records: dict[str, _PodRecord] = {}
-        #: counted pods by (namespace, label, value): where a new counter finds the pods it counts
-        self._by_label: dict[tuple[str, str, str], set[str]] = {}
+        #: counted pods by (namespace, label, value): where a new counter of a selector of several labels or of
+        #: expressions finds the pods it counts (made when the first such counter comes: until then, None)
+        self._by_label: dict[tuple[str, str, str], set[str]] | None = None
+        #: how many counted pods per node carry each (namespace, label, value), not terminating and terminating:
+        #: a new counter of a one-label selector is filled from these (without a walk over the pods)
+        self._label_nodes: dict[tuple[str, str, str], dict[str, int]] = {}
+        self._label_terminating: dict[tuple[str, str, str], dict[str, int]] = {}
         self._indexes: dict[tuple[str, tuple[str, ...]], DomainIndex] = {}
         self._terms_of: TermsOf | None = None
         self._mixes: dict[tuple[tuple[int, int], ...], Mix] = {}
         self._label_keyed: dict[int, tuple[PodSpec, bool]] = {}
-        self._term_cache: dict[Hashable, tuple[PodSpec, list[tuple[Hashable, str, int, Any]]]] = {}
+        self._term_cache: dict[Hashable, tuple[PodSpec, list[Counter]]] = {}
 
     # -- switching on and off -------------------------------------------------------------------------------------
     def activate(self, terms_of: TermsOf | None = None) -> None:
@@ -378,22 +412,32 @@ class PodCounts:
             else:
                 for ns in namespaces:
                     self._unindexed.setdefault(ns, []).append(c)
-            records = self._records
-            single = c.single
-            nodes: list[str] = []
-            for ns in namespaces:
-                uids: Collection[str] = table.ns_pods.get(ns, _NO_PODS).keys()
-                for lk, lv in selector.match_labels.items():
-                    bucket = self._by_label.get((ns, lk, lv), _NONE)
-                    if len(bucket) < len(uids):
-                        uids = bucket
-                for uid in uids:
-                    rec = records[uid]
-                    if (live_only and rec.terminating) or (not single and not selector.matches(rec.labels)):
-                        continue
-                    nodes.append(rec.node)
-                    rec.counters.append(c)
-            c.by_node = dict(collections.Counter(nodes))
+            if c.single:
+                # the pods with its one label, per node (pods are uncounted from it through the dispatch by label,
+                # so their records do not list it)
+                by_node: collections.Counter[str] = collections.Counter()
+                for ns in namespaces:
+                    by_node.update(self._label_nodes.get((ns, lk, lv), _NO_NODES))
+                    if not live_only:
+                        by_node.update(self._label_terminating.get((ns, lk, lv), _NO_NODES))
+                c.by_node = dict(by_node)
+            else:
+                records = self._records
+                by_label = self._label_index()
+                nodes: list[str] = []
+                for ns in namespaces:
+                    uids: Collection[str] = table.ns_pods.get(ns, _NO_PODS).keys()
+                    for lk, lv in selector.match_labels.items():
+                        bucket = by_label.get((ns, lk, lv), _NONE)
+                        if len(bucket) < len(uids):
+                            uids = bucket
+                    for uid in uids:
+                        rec = records[uid]
+                        if (live_only and rec.terminating) or not selector.matches(rec.labels):
+                            continue
+                        nodes.append(rec.node)
+                        rec.counters.append(c)
+                c.by_node = dict(collections.Counter(nodes))
             c.rebuild(table.slot_of, table.capacity)
         return c
 
@@ -422,10 +466,15 @@ class PodCounts:
         pos = agg[3]
         if pos != len(log):
             dom = index.dom_list
-            for slot, delta in log[pos:]:
-                d = dom[slot]
-                if d >= 0:
-                    sums[d] += delta
+            for e in log[pos:]:
+                if e >= 0:
+                    d = dom[e]
+                    if d >= 0:
+                        sums[d] += 1
+                else:
+                    d = dom[~e]
+                    if d >= 0:
+                        sums[d] -= 1
             agg[3] = len(log)
         result: I64 = sums
         return result
@@ -442,6 +491,17 @@ class PodCounts:
             m = self._mixes[key] = Mix(parts)
         return m
 
+    def _label_index(self) -> dict[tuple[str, str, str], set[str]]:
+        """``_by_label``, made from the records at the first call."""
+        if self._by_label is None:
+            index: dict[tuple[str, str, str], set[str]] = {}
+            for uid, rec in self._records.items():
+                ns = rec.namespace
+                for lk, lv in rec.labels.items():
+                    index.setdefault((ns, lk, lv), set()).add(uid)
+            self._by_label = index
+        return self._by_label
+
     # -- the table's hooks ----------------------------------------------------------------------------------------
     def _add(self, pod: Pod, uid: str, node: str, slot: int | None) -> None:
         terminating = pod.deletion_timestamp is not None
@@ -450,19 +510,31 @@ class PodCounts:
         rec = _PodRecord(node, ns, dict(labels), terminating, pod.spec)
         self._records[uid] = rec
         by_label = self._by_label
+        label_nodes = self._label_terminating if terminating else self._label_nodes
         dispatch = self._dispatch
         for lk, lv in labels.items():
             key = (ns, lk, lv)
-            uids = by_label.get(key)
-            if uids is None:
-                by_label[key] = {uid}
+            if by_label is not None:
+                uids = by_label.get(key)
+                if uids is None:
+                    by_label[key] = {uid}
+                else:
+                    uids.add(uid)
+            per_node = label_nodes.get(key)
+            if per_node is None:
+                label_nodes[key] = {node: 1}
             else:
-                uids.add(uid)
+                per_node[node] = per_node.get(node, 0) + 1
             found = dispatch.get(key)
             if found:
-                # counters dispatched by this label: a one-label selector matches (the namespace is in the key)
+                # counters dispatched by this label: a one-label selector matches (the namespace is in the key),
+                # and is found again the same way when the pod is uncounted
                 for c in found:
-                    if not (terminating and c.live_only) and (c.single or c.matches(pod, terminating)):
+                    if terminating and c.live_only:
+                        continue
+                    if c.single:
+                        c.bump(node, slot, 1)
+                    elif c.matches(pod, terminating):
                         c.bump(node, slot, 1)
                         rec.counters.append(c)
         unindexed = self._unindexed.get(ns)
@@ -473,14 +545,13 @@ class PodCounts:
                     rec.counters.append(c)
         aff = pod.spec.affinity
         if aff is not None and (aff.pod_affinity is not None or aff.pod_anti_affinity is not None):
-            groups = self.groups
-            for gkey in self._group_keys(pod):
-                counter = groups[gkey].counter
+            for counter in self._group_counters(pod):
                 counter.bump(node, slot, 1)
                 rec.groups.append(counter)
 
-    def _group_keys(self, pod: Pod) -> list[Hashable]:
-        """The term groups of ``pod``'s terms (created as needed); cached per spec, namespace and labels."""
+    def _group_counters(self, pod: Pod) -> list[Counter]:
+        """The counters of the term groups of ``pod``'s terms (groups created as needed); cached per spec,
+        namespace and labels (groups are never dropped but all at once, with the cache, by ``reset``)."""
         spec = pod.spec
         # a term takes the pod's labels only through matchLabelKeys/mismatchLabelKeys
         keyed = self._label_keyed.get(id(spec))
@@ -496,23 +567,21 @@ class PodCounts:
         hit = self._term_cache.get(cache_key)
         if hit is None or hit[0] is not spec:
             assert self._terms_of is not None
-            terms: list[tuple[Hashable, str, int, Any]] = []
+            groups = self.groups
+            counters: list[Counter] = []
             for kind, weight, term in self._terms_of(pod):
                 key: Hashable = (kind, weight, term.key, selector_key(term.selector), term.namespaces,
                                  selector_key(term.ns_selector))  # fmt: skip
-                terms.append((key, kind, weight, term))
+                group = groups.get(key)
+                if group is None:
+                    group = groups[key] = TermGroup(term, kind, weight, self.table.capacity)
+                    self.groups_version += 1
+                counters.append(group.counter)
             if len(self._term_cache) >= 4096:
                 self._term_cache.clear()
             # the cache holds the spec itself, so an id is never reused while its entry lives
-            hit = self._term_cache[cache_key] = (spec, terms)
-        groups = self.groups
-        out: list[Hashable] = []
-        for gkey, kind, weight, term in hit[1]:
-            if gkey not in groups:
-                groups[gkey] = TermGroup(term, kind, weight, self.table.capacity)
-                self.groups_version += 1
-            out.append(gkey)
-        return out
+            hit = self._term_cache[cache_key] = (spec, counters)
+        return hit[1]
 
     def pod_added(self, pod: Pod, uid: str, node: str, slot: int | None) -> None:
         """The table counted ``pod`` on ``node`` (slot None: no such node yet)."""
@@ -524,14 +593,33 @@ class PodCounts:
         if rec is None:
             return
         by_label = self._by_label
+        terminating = rec.terminating
+        label_nodes = self._label_terminating if terminating else self._label_nodes
+        dispatch = self._dispatch
         ns = rec.namespace
-        for item in rec.labels.items():
-            uids = by_label.get((ns, *item))
-            if uids is not None:
-                uids.discard(uid)
-                if not uids:
-                    del by_label[(ns, *item)]
         node = rec.node
+        for lk, lv in rec.labels.items():
+            key = (ns, lk, lv)
+            if by_label is not None:
+                uids = by_label.get(key)
+                if uids is not None:
+                    uids.discard(uid)
+                    if not uids:
+                        del by_label[key]
+            per_node = label_nodes.get(key)
+            if per_node is not None:
+                left = per_node.get(node, 0) - 1
+                if left > 0:
+                    per_node[node] = left
+                else:
+                    per_node.pop(node, None)
+                    if not per_node:
+                        del label_nodes[key]
+            found = dispatch.get(key)
+            if found:
+                for c in found:
+                    if c.single and not (terminating and c.live_only):
+                        c.bump(node, slot, -1)
         for c in rec.counters:
             c.bump(node, slot, -1)
         for c in rec.groups:

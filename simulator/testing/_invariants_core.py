@@ -230,8 +230,8 @@ class Invariant:
 
     Subclasses set ``name`` (the registry key, e.g. ``no-overcommit``) and a docstring saying what is checked,
     the Kubernetes rule behind it and when it may legitimately not hold; they override ``attach`` (call
-    ``super().attach(sim)`` first, then subscribe with ``sim.store.watch``/``watch_events``) and/or ``finish``,
-    and call ``report`` for each violation.
+    ``super().attach(sim)`` first, then subscribe with ``sim.store.watch``/``watch_events``) and/or ``finish``
+    (which makes ``checks_at_end`` true), and call ``report`` for each violation.
 
     An invariant is a pure reader (DESIGN.md §2): it never writes to the store, never schedules engine events
     and never draws from a random stream, so a run is the same with or without it.
@@ -240,6 +240,14 @@ class Invariant:
     name: ClassVar[str] = ""
     #: False when ``simulator.testing.invariants.check_event_log`` can also check it over a written event log
     live_only: ClassVar[bool] = True
+    #: whether ``finish`` checks anything, so a run must reach its end (and settle) for the invariant to say all
+    #: it can; by default, whether the class overrides ``finish`` (a subclass may set it either way)
+    checks_at_end: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "checks_at_end" not in cls.__dict__:
+            cls.checks_at_end = cls.finish is not Invariant.finish
 
     def __init__(self) -> None:
         self.violations: list[Violation] = []

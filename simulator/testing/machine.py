@@ -2,9 +2,10 @@
 
 Hypothesis picks a generated cluster (``strategies.clusters``) and then a sequence of steps: add a node, crash or
 recover one, cordon or uncordon, drain, scale a workload, roll it out, create a pod, advance the virtual clock.
-After every step the machine checks the invariants (``simulator.testing.invariants``); when one breaks, Hypothesis
-shrinks the cluster and the steps to a small case, and the failure message carries a scenario YAML that replays
-the run (``kubesim run`` / ``kubesim check`` on it, with its seed).
+After the cluster's first instant (t=0: the first pods created and scheduled) and after every step the machine
+checks the invariants (``simulator.testing.invariants``); when one breaks, Hypothesis shrinks the cluster and the
+steps to a small case, and the failure message carries a scenario YAML that replays the run (``kubesim run`` /
+``kubesim check`` on it, with its seed).
 
 Why the steps go through ``Simulation.act``: an action taken live at virtual time *t* then replays identically
 from a Scenario timeline entry ``at: t`` (``act`` returns the exact *t*), so the reproduction is the run itself,
@@ -26,6 +27,9 @@ docs/scheduler-plugins.md), select invariants, or size the clusters::
         max_nodes = 8
 
     TestMyMachine = MyMachine.TestCase
+
+``TestCase`` runs Hypothesis' settings without the ``explain`` phase (see ``PHASES``); settings you give it
+yourself should say ``phases=PHASES`` too.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ import copy
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
+from hypothesis import Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
@@ -45,16 +50,22 @@ from simulator.testing.differential import with_scheduler_configuration
 from simulator.testing.invariants import Monitor, Violation
 from simulator.timeline import ActionError
 
-__all__ = ["ClusterFailure", "ClusterMachine", "replay_spec"]
+__all__ = ["PHASES", "ClusterFailure", "ClusterMachine", "replay_spec"]
 
 Manifest = dict[str, Any]
 
 _SCALABLE = ("Deployment", "ReplicaSet", "StatefulSet", "ReplicationController")
 _ROLLABLE = ("Deployment", "StatefulSet", "DaemonSet")
 # Advances are a few typical waits: a pod start, a readiness delay, the node grace period, the 300 s tolerations.
-# Invariants with checks at the end of a run (Invariant.finish); the others report as they go.
-_END_OF_RUN = frozenset(("convergence", "no-pod-lost"))
 _ADVANCES = (1.0, 5.0, 30.0, 60.0, 120.0, 330.0, 600.0)
+
+#: The Hypothesis phases a ``ClusterMachine`` test runs by default: all but ``explain``. Why: once a test has
+#: failed, the explain phase makes Hypothesis trace every line that each later run executes (``sys.settrace``
+#: before Python 3.12), shrinking included. A simulated run then costs about five times as much, and shrinking a
+#: failure took minutes instead of seconds. What explain adds (which arguments did not matter) says little about
+#: a sequence of cluster operations. Settings you give the machine yourself (``@settings(...)`` on the class,
+#: ``run_state_machine_as_test(..., settings=...)``) replace the default ones: pass ``phases=PHASES`` there too.
+PHASES: tuple[Phase, ...] = tuple(phase for phase in Phase if phase is not Phase.explain)
 
 
 def replay_spec(spec: ClusterSpec, timeline: Sequence[Mapping[str, Any]], *, until: float) -> ClusterSpec:
@@ -79,11 +90,15 @@ def replay_spec(spec: ClusterSpec, timeline: Sequence[Mapping[str, Any]], *, unt
 
 
 def _start(machine: ClusterMachine, spec: ClusterSpec) -> None:
-    """Load the generated cluster and attach the invariants before anything runs."""
+    """Load the generated cluster, attach the invariants before anything runs, then run the first instant."""
     machine.spec = spec
     machine.sim = spec.simulation()
     machine.monitor = Monitor(machine.sim, machine.checked_invariants)
     machine.node_names = list(spec.node_names)
+    # Why run t=0 now: a cluster that breaks an invariant on its own (in its first scheduling round) then fails
+    # right after ``start``, and shrinks to the cluster alone. Otherwise the shrunk case keeps one step to get
+    # time going, whichever the shrinker finds simplest (an ``addNodes`` that has nothing to do with the bug).
+    machine.sim.run(until=0.0)
 
 
 class ClusterFailure(AssertionError):
@@ -170,6 +185,7 @@ class ClusterMachine(RuleBasedStateMachine):
         super().__init_subclass__(**kwargs)
         cls.start = _start_rule(cls)  # type: ignore[method-assign]
         cls.create_pod = _create_pod_rule(cls)  # type: ignore[method-assign]
+        _use_phases(cls)
 
     def start(self, spec: ClusterSpec) -> None:
         """Load the generated cluster and attach the invariants (replaced below and in every subclass by the
@@ -229,17 +245,24 @@ class ClusterMachine(RuleBasedStateMachine):
         self.act("recoverNode", node=node)
         self.crashed.discard(node)
 
+    # Why cordon and uncordon are two rules rather than one toggle: a step should mean the same whatever the
+    # steps before it. With a toggle, deleting one step while shrinking turns every later cordon of that node into
+    # its opposite, so runs of cordon/uncordon pairs could not be shrunk away.
     @precondition(lambda self: bool(self.node_names))
     @rule(index=st.integers(0, 31))
     def cordon(self, index: int) -> None:
-        """``kubectl cordon``, or ``uncordon`` when the node is cordoned already."""
+        """``kubectl cordon`` (a cordoned node stays cordoned)."""
         node = self._pick(self.node_names, index)
-        if node in self.cordoned:
-            self.act("uncordon", node=node)
-            self.cordoned.discard(node)
-        else:
-            self.act("cordon", node=node)
-            self.cordoned.add(node)
+        self.act("cordon", node=node)
+        self.cordoned.add(node)
+
+    @precondition(lambda self: bool(self.cordoned))
+    @rule(index=st.integers(0, 31))
+    def uncordon(self, index: int) -> None:
+        """``kubectl uncordon`` of a cordoned (or drained) node."""
+        node = self._pick(sorted(self.cordoned), index)
+        self.act("uncordon", node=node)
+        self.cordoned.discard(node)
 
     @precondition(lambda self: bool(self.node_names))
     @rule(index=st.integers(0, 31))
@@ -287,7 +310,7 @@ class ClusterMachine(RuleBasedStateMachine):
         """Let the cluster settle, then run the end-of-run checks (convergence, orphaned pods)."""
         if self.sim is None or self.monitor is None or not self.check_at_end:
             return
-        if not set(self.monitor.names) & _END_OF_RUN:
+        if not any(inv.checks_at_end for inv in self.monitor.invariants):
             return  # nothing to check at the end: skip the settling time
         self.sim.run(until=self.sim.now + self.settle)
         violations = self.monitor.finish()
@@ -326,5 +349,13 @@ def _create_pod_rule(cls: type[ClusterMachine]) -> Any:
     return precondition(lambda self: self.sim is not None)(rule(pod=pods)(create_pod))
 
 
+def _use_phases(cls: type[ClusterMachine]) -> None:
+    """Drop ``explain`` from the phases of ``cls.TestCase``'s settings (see ``PHASES``)."""
+    test_case = cls.TestCase
+    phases = [phase for phase in test_case.settings.phases if phase in PHASES]
+    test_case.settings = settings(test_case.settings, phases=phases)
+
+
 ClusterMachine.start = _start_rule(ClusterMachine)  # type: ignore[method-assign]
 ClusterMachine.create_pod = _create_pod_rule(ClusterMachine)  # type: ignore[method-assign]
+_use_phases(ClusterMachine)
