@@ -62,7 +62,19 @@ class WorkQueue:
 
     def add_after(self, key: str, delay: float) -> None:
         """Reconcile ``key`` after ``delay`` seconds; an earlier pending timer for the key wins."""
-        when = self._engine.now + delay
+        self.add_at(key, self._engine.now + delay)
+
+    def add_at(self, key: str, when: float) -> None:
+        """Reconcile ``key`` at virtual time ``when`` (now if it has passed); an earlier pending timer wins.
+
+        Controllers that wait for a deadline they computed (``readySince + minReadySeconds``, a backoff's end)
+        pass that deadline itself, not ``deadline - now``: ``now + (deadline - now)`` can round to one ulp short
+        of it, and a sync that then finds the deadline not yet reached would re-arm a timer for the same
+        instant, forever.
+        """
+        now = self._engine.now
+        if when < now:
+            when = now
         timer = self._timers.get(key)
         if timer is not None and not timer.cancelled and timer.when <= when:
             return

@@ -345,7 +345,7 @@ class CronJobController:
         while following <= now:  # @every after a long gap
             following = sched.next(following)
         if following != float("inf"):
-            self._queue.add_after(cronjob.key, following + NEXT_SCHEDULE_DELTA - now)
+            self._queue.add_at(cronjob.key, following + NEXT_SCHEDULE_DELTA)
 
     @staticmethod
     def _earliest(cronjob: CronJob, status: CronJobStatus) -> float:

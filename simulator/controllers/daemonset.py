@@ -325,8 +325,8 @@ class DaemonSetController:
         """``failedPodsBackoff``: 1 s doubling to 15 min per (DaemonSet, node) between failed-pod deletions."""
         key = (ds.uid, node_name)
         entry = self._backoff.get(key)
-        if entry is not None and now - entry[1] < entry[0]:
-            self._queue.add_after(ds.key, entry[1] + entry[0] - now)
+        if entry is not None and now < entry[1] + entry[0]:
+            self._queue.add_at(ds.key, entry[1] + entry[0])
             return True
         if entry is None or now - entry[1] > 2 * FAILED_BACKOFF_MAX:
             delay = FAILED_BACKOFF_INITIAL
@@ -519,4 +519,4 @@ class DaemonSetController:
         if ds.status.assign(desired, ready, available, updated, ds.generation):
             self._store.update(ds)
         if wake is not None:
-            self._queue.add_after(ds.key, wake - now)
+            self._queue.add_at(ds.key, wake)

@@ -167,7 +167,7 @@ class DisruptionController:
             wake = expires if wake is None else min(wake, expires)
         status.disrupted_pods = disrupted
         if wake is not None:
-            self._queue.add_after(key, wake - now)
+            self._queue.add_at(key, wake)
         current = sum(1 for p in pods if p.deletion_timestamp is None and p.name not in disrupted and p.ready)
         allowed = current - desired
         if expected <= 0 or allowed <= 0:

@@ -81,9 +81,7 @@ class GarbageCollector:
             # Created bound to a node that does not exist (spec.nodeName): PodGC's orphan sweep deletes it once
             # the node has been missing for its 40 s quarantine.
             self._engine.call_later(ORPHAN_QUARANTINE, self._delete_orphan, pod)
-        elif (
-            pod.phase in _TERMINAL and pod.uid not in self._terminated
-        ):  # pod.is_terminal, inlined (every write)
+        elif pod.phase in _TERMINAL and pod.uid not in self._terminated:  # pod.is_terminal, inlined
             self._terminated[pod.uid] = pod
             self._terminated_order.append(pod)
             if len(self._terminated) > self._threshold and not self._collect_pending:

@@ -234,7 +234,7 @@ class JobController:
             elif (
                 job.active_deadline_seconds is not None and not job.suspend and status.start_time is not None
             ):
-                self._queue.add_after(key, status.start_time + job.active_deadline_seconds - now)
+                self._queue.add_at(key, status.start_time + job.active_deadline_seconds)
 
         if finishing:
             if status.condition == "FailureTarget" and active:
@@ -313,9 +313,9 @@ class JobController:
         diff = want - len(active)
         if diff <= 0:
             return active, False
-        remaining = self._backoff_remaining(state)
-        if remaining > 0:
-            self._queue.add_after(job.key, remaining)
+        backoff_end = self._backoff_end(state)
+        if backoff_end is not None and self._engine.now < backoff_end:
+            self._queue.add_at(job.key, backoff_end)
             return active, False
         diff = min(diff, MAX_POD_CREATE_DELETE_PER_SYNC)
         indexes: list[int | None]
@@ -338,19 +338,19 @@ class JobController:
                 created = True
         return active, created
 
-    def _backoff_remaining(self, state: _JobState) -> float:
-        """``getRemainingTimeForFailuresCount``: 10 s doubling per failure since the last success, max 6 min."""
+    def _backoff_end(self, state: _JobState) -> float | None:
+        """When ``getRemainingTimeForFailuresCount`` reaches 0: 10 s doubling per failure since the last success,
+        max 6 min, from the last failure. An absolute time, so the timer for it and the check agree exactly."""
         failures = state.failures_after_last_success
         if failures == 0 or state.last_failure_time is None:
-            return 0.0
+            return None
         backoff = POD_FAILURE_BACKOFF
         for _ in range(1, failures):
             backoff *= 2
             if backoff >= MAX_POD_FAILURE_BACKOFF:
                 backoff = MAX_POD_FAILURE_BACKOFF
                 break
-        elapsed = self._engine.now - state.last_failure_time
-        return 0.0 if backoff < elapsed else backoff - elapsed
+        return state.last_failure_time + backoff
 
     @staticmethod
     def _past_backoff_limit_on_failure(job: Job, owned: list[Pod]) -> bool:
@@ -366,7 +366,7 @@ class JobController:
         start = job.status.start_time
         if job.active_deadline_seconds is None or start is None or job.suspend:
             return False
-        return self._engine.now - start >= job.active_deadline_seconds
+        return self._engine.now >= start + job.active_deadline_seconds
 
     def _suspend_condition(self, job: Job, state: _JobState) -> bool:
         status = job.status

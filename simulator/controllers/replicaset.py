@@ -145,4 +145,4 @@ class ReplicaSetController:
         if rs.status.assign(len(active), ready, available, None, rs.generation):
             self._store.update(rs)
         if wake is not None:
-            self._queues[kind].add_after(rs.key, wake - now)
+            self._queues[kind].add_at(rs.key, wake)

@@ -161,7 +161,7 @@ class StatefulSetController:
                 default=None,
             )
             if wake is not None:
-                self._queue.add_after(sts.key, wake - now)
+                self._queue.add_at(sts.key, wake)
 
     def _process_replicas(
         self,

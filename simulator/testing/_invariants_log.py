@@ -216,9 +216,10 @@ def check_event_log(
             if change == "ADDED" and overcommit:
                 found = specs.allocatable(name)
                 if found is None:
-                    notes.append(
-                        f"no-overcommit: allocatable of node {name} unknown (no Node or NodePool object)"
-                    )
+                    if specs.nodes or specs.pools:  # else the one "no Node or NodePool objects" note says it
+                        notes.append(
+                            f"no-overcommit: allocatable of node {name} unknown (no Node or NodePool object)"
+                        )
                 else:
                     alloc[name] = found
                     check(name, record)
@@ -304,7 +305,7 @@ def check_event_log(
                 )
             )
     if overcommit and not specs.nodes and not specs.pools:
-        notes.append("no-overcommit: no Node or NodePool objects given, so no node's allocatable is known")
+        notes.insert(0, "no-overcommit: no Node or NodePool objects given, so no node's allocatable is known")
     return LogCheck(
         violations=tuple(violations),
         notes=tuple(dict.fromkeys(notes)),

@@ -38,16 +38,21 @@ EXIT_OK = 0
 EXIT_VIOLATION = 1
 EXIT_USAGE = 2
 MAX_FULL_REPORTS = 50  # violations printed in full; the rest get their first line
+MAX_NOTES = 8  # notes printed per event log (one per unknown node or workload can run to hundreds)
 
 
-def replay_hint(files: Sequence[str], seed: int, invariants: Sequence[str] | None = None) -> str:
-    """The two commands that replay a run and check it again (``files`` empty: the built-in scenario)."""
+def replay_hint(
+    files: Sequence[str], seed: int, invariants: Sequence[str] | None = None, until: float | None = None
+) -> str:
+    """The two commands that replay a run and check it again (``files`` empty: the built-in scenario;
+    ``until``: the run stopped early with ``--until``, so the replay must too)."""
     shown = " ".join(files)
     target = f" {shown}" if shown else ""
+    stop = f" --until {until:g}s" if until is not None else ""
     only = f" --invariants {','.join(invariants)}" if invariants else ""
     return (
-        f"replay with: kubesim run{target} --seed {seed}\n"
-        f"check with:  kubesim check{target} --seed {seed}{only}"
+        f"replay with: kubesim run{target} --seed {seed}{stop}\n"
+        f"check with:  kubesim check{target} --seed {seed}{stop}{only}"
     )
 
 
@@ -147,7 +152,7 @@ def _check_run(files: list[str], names: list[str], args: argparse.Namespace) -> 
     if violations:
         print(f"FAILED: {len(violations)} violation(s) ({_counts(violations)}) over {runs}: {counts}")
         chosen = names if len(names) < len(INVARIANTS) else None
-        print(replay_hint(files, sim.seed, chosen))
+        print(replay_hint(files, sim.seed, chosen, args.until))
         return EXIT_VIOLATION
     print(f"ok: {len(names)} invariant(s) held ({', '.join(names)}) over {runs}: {counts}")
     return EXIT_OK
@@ -155,6 +160,13 @@ def _check_run(files: list[str], names: list[str], args: argparse.Namespace) -> 
 
 def _check_logs(logs: list[str], files: list[str], names: list[str], args: argparse.Namespace) -> int:
     objects = _load(files, args.lenient) if files else []
+    if not files:
+        print(
+            "warning: no scenario files given with the event log: node allocatable and pod requests are unknown, "
+            "so no-overcommit checks only what the log shows; pass the run's YAML too "
+            "(kubesim check FILES... LOG.jsonl)",
+            file=sys.stderr,
+        )
     usable = [n for n in names if not INVARIANTS[n].live_only]
     skipped = [n for n in names if INVARIANTS[n].live_only]
     if not usable:
@@ -174,8 +186,10 @@ def _check_logs(logs: list[str], files: list[str], names: list[str], args: argpa
             raise InputError([f"error: {err}"]) from None
         result = check_event_log(records, objects, usable)
         _print_violations(result.violations)
-        for note in result.notes:
+        for note in result.notes[:MAX_NOTES]:
             print(f"note: {path}: {note}")
+        if len(result.notes) > MAX_NOTES:
+            print(f"note: {path}: ... and {len(result.notes) - MAX_NOTES} more like these")
         summary = f"{path}: {result.records} records, {result.pods} pods, up to t={result.end:g}s"
         if result.violations:
             failed += 1

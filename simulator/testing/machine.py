@@ -131,7 +131,8 @@ class ClusterMachine(RuleBasedStateMachine):
     * ``cluster_options``: more keyword arguments for ``strategies.clusters``;
     * ``pod_features``: ``PodFeatures`` switches for every generated pod, in the cluster and in ``create_pod``
       (e.g. ``{"extended_resources": False}``);
-    * ``settle``: virtual seconds run at the end before the end-of-run checks (``convergence``);
+    * ``settle``: virtual seconds run at the end before the end-of-run checks (of the invariants whose
+      ``checks_at_end`` is true: ``convergence``, ``no-pod-lost``); not run when no checked invariant has any;
     * ``check_at_end``: whether to run those end-of-run checks at all.
     """
 

@@ -7,6 +7,9 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from simulator import Simulation
 from simulator.controllers.job import COMPLETION_INDEX, CONTROLLER_UID, JOB_NAME, JobController
 from tests.simhelpers import Recorder, events, pool, scenario, sim_from
@@ -209,3 +212,27 @@ def test_deleted_pod_counts_as_failed_and_is_replaced_after_the_failure_backoff(
     active = [p for p in job_pods(sim) if p.is_active]
     assert len(active) == 1 and active[0] is not pod
     assert created_times(sim) == [0.0, 20.0]
+
+
+@settings(deadline=None)
+@given(startup=st.floats(min_value=0.01, max_value=50.0, allow_nan=False, allow_infinity=False))
+def test_the_failure_backoff_ends_at_its_deadline_whatever_the_failure_time(startup: float) -> None:
+    """The replacement pod comes exactly ``10 s * 2^(n-1)`` after a failure, and the wait never spins.
+
+    A failure at an arbitrary float time ``F`` used to arm a timer for ``now + (F + 10 - now)``; when that
+    rounded one ulp short of ``F + 10``, the sync found ``0 < remaining`` and re-armed a timer for the same
+    instant, forever (virtual time stopped). The guard below turns such a spin into a failure, not a hang.
+    """
+    text = job(spec="backoffLimit: 2", annotations=f"{{kubesim.dev/crash-mtbf-seconds: 0.5s, "
+               f"kubesim.dev/startup-seconds: '{startup!r}s'}}")  # fmt: skip
+    sim = sim_from(scenario(defaults=TIMING, duration="2h") + pool() + text)
+    same_instant, last = 0, -1.0
+    while sim.now < 600 and sim.step():
+        same_instant = same_instant + 1 if sim.now == last else 0
+        last = sim.now
+        assert same_instant < 10_000, f"virtual time stuck at {sim.now!r}"
+    created = created_times(sim)
+    assert len(created) == 3  # backoffLimit 2: the first pod and two replacements, each after its back-off
+    for gap, backoff in zip(itertools.pairwise(created), (10, 20), strict=True):
+        assert gap[1] - gap[0] > backoff + startup
+    assert sim.store.get("Job", "default", "batch").status.condition == "Failed"

@@ -101,6 +101,30 @@ def test_a_written_event_log_is_checked_against_the_scenario(
     assert main(["check", good_log, "--invariants", "taints"]) == 2
 
 
+def test_a_log_checked_without_its_scenario_warns_that_allocatable_is_unknown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = write(tmp_path, "good.yaml", GOOD)
+    log = str(tmp_path / "good.jsonl")
+    assert main(["run", good, "--events", log, "-q"]) == 0
+    capsys.readouterr()
+    assert main(["check", log]) == 0
+    captured = capsys.readouterr()
+    assert "warning: no scenario files given with the event log" in captured.err
+    assert "no Node or NodePool objects given" in captured.out
+    assert "allocatable of node pool-0 unknown" not in captured.out  # said once, not per node
+
+
+def test_a_violation_found_with_until_replays_with_the_same_until(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, "bad.yaml", NO_FIT + GOOD.replace("replicas: 3", "replicas: 6"))
+    assert main(["check", path, "--seed", "3", "--until", "2m"]) == 1
+    out = capsys.readouterr().out
+    assert f"replay with: kubesim run {path} --seed 3 --until 120s" in out
+    assert f"check with:  kubesim check {path} --seed 3 --until 120s" in out
+
+
 def test_a_bad_event_log_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     log = write(tmp_path, "broken.jsonl", '{"t": 0}\nnot json\n')
     assert main(["check", log]) == 2

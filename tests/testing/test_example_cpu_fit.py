@@ -58,11 +58,19 @@ def test_the_example_finds_its_planted_bug_and_kubesim_check_confirms_it(
     assert match is not None
     seed = match.group(1)
 
-    # shrunk: a node or two, and the scenario the message prints is the failure's own
+    # the scenario the message prints is the failure's own, shrunk: a node or two, a workload or two, a few steps
     printed = ClusterSpec.from_yaml(yaml_text)
     assert printed.documents == failure.spec.documents
-    assert len(printed.node_names) <= 2
     assert printed.kinds("KubeSchedulerConfiguration") == [example.CONFIGURATION]
+    assert 1 <= len(printed.node_names) <= 2
+    rest = [
+        d
+        for d in printed.documents
+        if d["kind"] not in ("Scenario", "KubeSchedulerConfiguration", "Node", "NodePool")
+    ]
+    assert len(rest) <= 2, [d["kind"] for d in rest]
+    (scenario,) = printed.kinds("Scenario")
+    assert len(scenario["spec"].get("timeline", [])) <= 3
 
     path = tmp_path / "scenario.yaml"
     path.write_text(yaml_text, encoding="utf-8")
