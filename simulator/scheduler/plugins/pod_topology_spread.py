@@ -74,6 +74,19 @@ class Constraint:
         self.affinity_policy = c.node_affinity_policy or "Honor"
         self.taints_policy = c.node_taints_policy or "Ignore"
 
+    def includes_every_node(self, pod: Pod) -> bool:
+        """Whether ``includes(pod, node)`` holds for every node: no node affinity or nodeSelector to honour, and
+        taints ignored (the default policies for a pod without them), so the per-node check can be skipped."""
+        if self.taints_policy == "Honor":
+            return False
+        if self.affinity_policy != "Honor":
+            return True
+        spec = pod.spec
+        aff = spec.affinity
+        return not spec.node_selector and (
+            aff is None or aff.node_affinity is None or aff.node_affinity.required is None
+        )
+
     def includes(self, pod: Pod, node: Node) -> bool:
         """``matchNodeInclusionPolicies``."""
         if self.affinity_policy == "Honor" and not required_node_affinity_matches(pod, node):
@@ -111,12 +124,16 @@ def _parse_defaults(raw: Any) -> tuple[TopologySpreadConstraint, ...]:
 
 
 class _PreFilterState:
-    __slots__ = ("constraints", "counts", "minimum")
+    __slots__ = ("constraints", "counts", "minimum", "self_match")
 
-    def __init__(self, constraints: list[Constraint], counts: list[dict[str, int]]) -> None:
+    def __init__(self, constraints: list[Constraint], counts: list[dict[str, int]], pod: Pod) -> None:
         self.constraints = constraints
         self.counts = counts
         self.minimum = [min(c.values(), default=_MAX_INT32) for c in counts]
+        #: per constraint, 1 if the pod matches its own selector (counted once per cycle, not once per node)
+        self.self_match = [
+            1 if c.selector is not None and c.selector.matches(pod.labels) else 0 for c in constraints
+        ]
 
 
 class _PreScoreState:
@@ -214,20 +231,34 @@ class PodTopologySpread(Plugin):
 
     @staticmethod
     def _node_counts(table: NodeTable, pod: Pod, constraints: list[Constraint]) -> list[dict[str, int]]:
-        """Per constraint: matching pods (same namespace, not terminating) per node name, from the namespace index."""
+        """Per constraint: matching pods (same namespace, not terminating) per node name, from the namespace index.
+
+        Why a memo: a namespace's pods carry few distinct label sets (a workload's pods share theirs but for a
+        hash), so each (label set, selector) pair is matched once, not once per pod and constraint; at 1,000
+        nodes this walk was most of a scheduling cycle.
+        """
         out: list[dict[str, int]] = [{} for _ in constraints]
         pods = table.ns_pods.get(pod.namespace)
         if not pods:
             return out
         where = table.pod_node
+        selectors = [c.selector for c in constraints]
+        memo: dict[frozenset[tuple[str, str]], list[int]] = {}
         for uid, p in pods.items():
             if p.deletion_timestamp is not None:
                 continue
             labels = p.labels
-            for i, c in enumerate(constraints):
-                if c.selector is not None and c.selector.matches(labels):
-                    node = where[uid][0]
-                    out[i][node] = out[i].get(node, 0) + 1
+            key = frozenset(labels.items())
+            hits = memo.get(key)
+            if hits is None:
+                hits = memo[key] = [
+                    i for i, sel in enumerate(selectors) if sel is not None and sel.matches(labels)
+                ]
+            if hits:
+                node = where[uid][0]
+                for i in hits:
+                    counts = out[i]
+                    counts[node] = counts.get(node, 0) + 1
         return out
 
     @staticmethod
@@ -242,16 +273,17 @@ class PodTopologySpread(Plugin):
         table = self.handle.table
         per_node = self._node_counts(table, pod, constraints)
         counts: list[dict[str, int]] = [{} for _ in constraints]
+        everywhere = [c.includes_every_node(pod) for c in constraints]
         for node in self._live_nodes(table):
             labels = node.labels
             if not all(c.key in labels for c in constraints):
                 continue
             for i, c in enumerate(constraints):
-                if not c.includes(pod, node):
+                if not everywhere[i] and not c.includes(pod, node):
                     continue
                 v = labels[c.key]
                 counts[i][v] = counts[i].get(v, 0) + per_node[i].get(node.name, 0)
-        state.data[_PF] = _PreFilterState(constraints, counts)
+        state.data[_PF] = _PreFilterState(constraints, counts, pod)
         return None
 
     def _state(self, state: CycleState, pod: Pod) -> _PreFilterState | None:
@@ -269,8 +301,7 @@ class PodTopologySpread(Plugin):
             if v is None:
                 return REASON_LABEL
             minimum = s.minimum[i] if len(s.counts[i]) >= c.min_domains else 0
-            self_match = 1 if c.selector is not None and c.selector.matches(pod.labels) else 0
-            if s.counts[i].get(v, 0) + self_match - minimum > c.max_skew:
+            if s.counts[i].get(v, 0) + s.self_match[i] - minimum > c.max_skew:
                 return REASON
         return None
 
@@ -314,12 +345,13 @@ class PodTopologySpread(Plugin):
             size = len(nodes) - len(s.ignored) if c.key == HOSTNAME else len(counts[i])
             s.weights.append(math.log(float(size + 2)))
         per_node = self._node_counts(table, pod, constraints)
+        everywhere = [c.includes_every_node(pod) for c in constraints]
         for node in self._live_nodes(table):
             labels = node.labels
             if require_all and not all(c.key in labels for c in constraints):
                 continue
             for i, c in enumerate(constraints):
-                if not c.includes(pod, node):
+                if not everywhere[i] and not c.includes(pod, node):
                     continue
                 v = labels.get(c.key, "")
                 cur = counts[i].get(v)
@@ -335,11 +367,12 @@ class PodTopologySpread(Plugin):
         return None
 
     def score(self, state: CycleState, pod: Pod, node_info: NodeInfo) -> int:
-        s: _PreScoreState = state.data[_PS]
-        node = node_info.node
+        return self._score_node(state.data[_PS], state.data[_PS + "/pods"], node_info.node)
+
+    @staticmethod
+    def _score_node(s: _PreScoreState, per_node: list[dict[str, int]], node: Node) -> int:
         if node.name in s.ignored:
             return 0
-        per_node: list[dict[str, int]] = state.data[_PS + "/pods"]
         labels = node.labels
         score = 0.0
         for i, c in enumerate(s.constraints):
@@ -359,16 +392,19 @@ class PodTopologySpread(Plugin):
 
     def score_vector(self, state: CycleState, pod: Pod, table: NodeTable, slots: Any) -> I64:
         idx = np.arange(table.capacity, dtype=np.int64)[slots]
-        out = np.zeros(len(idx), dtype=np.int64)
         s: _PreScoreState = state.data[_PS]
+        per_node: list[dict[str, int]] = state.data[_PS + "/pods"]
+        nodes = table.nodes
+        scores = []
         flags = []
-        for i, slot in enumerate(idx.tolist()):
-            node = table.nodes[slot]
+        ignored = s.ignored
+        for slot in idx.tolist():
+            node = nodes[slot]
             assert node is not None
-            out[i] = self.score(state, pod, NodeInfo(table, slot, node))
-            flags.append(node.name in s.ignored)
+            scores.append(self._score_node(s, per_node, node))
+            flags.append(node.name in ignored)
         state.data[_PS + "/ignored"] = flags
-        return out
+        return np.asarray(scores, dtype=np.int64)
 
     def normalize_vector(self, state: CycleState, pod: Pod, scores: I64) -> I64:
         vals = scores.tolist()
