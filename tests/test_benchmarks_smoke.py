@@ -45,3 +45,15 @@ def test_bench_scheduler_quick_runs(capsys: pytest.CaptureFixture[str]) -> None:
     ):
         assert line in out
     assert "error:" not in out  # every arrival was bound in every workload
+
+
+def test_bench_machine_quick_counts_the_machines_steps(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import bench_machine
+
+    assert (
+        bench_machine.main(["--quick", "--examples", "3", "--steps", "5", "--max-nodes", "3", "--floor", "0"])
+        == 0
+    )
+    out = capsys.readouterr().out
+    steps = int(out.split(" steps in ")[0].rsplit(" ", 1)[1].replace(",", ""))
+    assert 0 < steps <= 15  # at most 5 steps in each of 3 examples
