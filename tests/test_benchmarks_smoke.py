@@ -51,7 +51,9 @@ def test_bench_machine_quick_counts_the_machines_steps(capsys: pytest.CaptureFix
     from benchmarks import bench_machine
 
     assert (
-        bench_machine.main(["--quick", "--examples", "3", "--steps", "5", "--max-nodes", "3", "--floor", "0"])
+        bench_machine.main(
+            ["--repeat", "1", "--examples", "3", "--steps", "5", "--max-nodes", "3", "--floor", "0"]
+        )
         == 0
     )
     out = capsys.readouterr().out
