@@ -33,6 +33,25 @@ class KubeDefaults:
     crash_loop_initial_backoff: float = 10.0
     crash_loop_max_backoff: float = 300.0
     crash_loop_reset_after: float = 600.0
+    # API latency: a write reaches another component through the API server and that component's watch
+    # (informer, work queue). Kubernetes has no fixed value for it (milliseconds to seconds); kubesim's writes and
+    # watches are instantaneous, so it models the latency only where two components would otherwise feed each
+    # other forever at one virtual instant. 1 s: the bound of Kubernetes' API call latency SLO (sig-scalability
+    # slos/api_call_latency.md: p99 per cluster-day <= 1 s for single-object mutating calls), and the order of
+    # these loops on real clusters (successive kubelet "SyncLoop ADD"s of replacement pods 1.8 s and 4.5 s apart
+    # in kubernetes#106419; "over a 100 pods created under a minute" in kubernetes#72593).
+    #
+    # The kubelet rejects a pod that skipped the scheduler (spec.nodeName) and does not fit (OutOfcpu, ...): the
+    # Failed status, written by its status manager (``rejectPod`` -> ``statusManager.SetPodStatus``), reaches
+    # the pod's controller this long after the binding. A ReplicaSet pinned to a node too small for it still
+    # replaces its rejected pods forever, as in Kubernetes (kubernetes#89007, #131116, #134712), but a round a second.
+    kubelet_admission_rejection_latency: float = 1.0
+    # The taint-eviction controller sees a pod bound to a node with NoExecute taints through its pod informer and
+    # work queue (``handlePodUpdate`` -> ``podUpdateQueue`` -> ``processPodOnNode``) this long after the binding.
+    # ``tolerationSeconds`` still count from the binding, so only a shorter toleration (0, or none) is affected:
+    # a Deployment's pod with ``tolerationSeconds: 0`` is bound, evicted and replaced once a second, not forever at
+    # one instant. Taints added to a node are acted on at once (the node-side path is unchanged).
+    taint_eviction_pod_latency: float = 1.0
     # workload controllers
     deployment_max_surge: str = "25%"
     deployment_max_unavailable: str = "25%"

@@ -104,3 +104,13 @@ def events(sim: Simulation, reason: str | None = None, kind: str | None = None) 
 def pods(sim: Simulation, owner_prefix: str = "") -> list[Any]:
     """Pods currently in the store whose name starts with ``owner_prefix``."""
     return [p for p in sim.store.list("Pod") if p.name.startswith(owner_prefix)]
+
+
+def run_guarded(sim: Simulation, until: float, max_same_instant: int = 10_000) -> None:
+    """Step ``sim`` to ``until``, failing (instead of hanging) if more than ``max_same_instant`` events run at one
+    virtual instant: a feedback loop between components that never lets virtual time advance."""
+    same_instant, last = 0, -1.0
+    while sim.now < until and sim.step():
+        same_instant = same_instant + 1 if sim.now == last else 0
+        last = sim.now
+        assert same_instant < max_same_instant, f"virtual time stuck at {sim.now!r}"

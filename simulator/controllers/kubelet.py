@@ -18,6 +18,11 @@ written about its pods until it recovers (the control plane only learns of the c
 A node cut off from the control plane (a network partition, or the kubelet process stopped) looks the same from
 the control plane, but its containers keep running: ``disconnect`` pauses the kubelet's writes and timers, and
 ``reconnect`` reports again, finishing deletions the control plane asked for meanwhile.
+
+A pod created with ``spec.nodeName`` skips the scheduler, so the kubelet's admission may reject it (``OutOfcpu``,
+``OutOfpods``, ...): the kubelet decides when it sees the pod, and the pod turns Failed one API latency
+(``kubelet_admission_rejection_latency``, 1 s) later, when its status manager's write lands. A rejected pod is
+never admitted afterwards, even if room appears.
 """
 
 from __future__ import annotations
@@ -84,6 +89,7 @@ class Kubelet:
         self._pods: dict[str, _PodRuntime] = {}
         self._down: set[str] = set()
         self._disconnected: set[str] = set()  # cut off from the control plane; containers keep running
+        self._rejected: set[str] = set()  # pods rejected at admission whose Failed status is not written yet
         self.pod_faults: PodFaults | None = None
         # Memory the traffic model gives a pod (bytes), on top of its ``kubesim.dev/memory-usage``.
         self.traffic_memory: Callable[[Pod], int | None] | None = None
@@ -288,6 +294,7 @@ class Kubelet:
         if not node:
             return
         if change == DELETED:
+            self._rejected.discard(pod.uid)
             runtime = self._pods.pop(pod.uid, None)
             if runtime is not None:
                 runtime.cancel()
@@ -314,6 +321,7 @@ class Kubelet:
             or node in self._down
             or node in self._disconnected
             or pod.uid in self._pods
+            or pod.uid in self._rejected
             or pod.deletion_timestamp is not None
         ):
             return
@@ -324,7 +332,12 @@ class Kubelet:
                 return  # no kubelet runs there; PodGC deletes the pod
             rejection = self._admission_failure(pod)
             if rejection is not None:
-                self._engine.call_soon(self._reject, pod, *rejection)
+                # The rejection reaches the API server (and the pod's controller) one API latency later: the
+                # kubelet's status manager writes it. At the same instant a ReplicaSet would replace the pod, see
+                # the replacement rejected and replace it again, forever, without virtual time advancing.
+                self._rejected.add(pod.uid)
+                latency = self._defaults.kubelet_admission_rejection_latency
+                self._engine.call_later(latency, self._reject, pod, *rejection)
                 return
         runtime = _PodRuntime(pod_timing(pod, self._ctx.scenario_defaults))
         self._pods[pod.uid] = runtime
@@ -359,6 +372,7 @@ class Kubelet:
         return None
 
     def _reject(self, pod: Pod, reason: str, message: str) -> None:
+        self._rejected.discard(pod.uid)
         if not self._live(pod) or pod.uid in self._pods or pod.phase != "Pending":
             return
         pod.phase = "Failed"

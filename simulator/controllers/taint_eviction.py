@@ -4,6 +4,12 @@ A pod on a node with NoExecute taints is deleted at once if it does not tolerate
 smallest ``tolerationSeconds`` of the tolerations it uses (never, if one of those has none). Deletion here is a
 plain delete, not the Eviction API, so PodDisruptionBudgets do not apply, as in Kubernetes. The pod then stays
 Terminating until its node's kubelet confirms (or the node is removed).
+
+The controller learns of a pod that lands on a tainted node through its pod informer and work queue, one API
+latency (``taint_eviction_pod_latency``, 1 s) after the binding; the eviction is still due ``tolerationSeconds``
+after the binding, so the latency only shows for a shorter toleration (0, or a pod tolerating nothing). Without
+it a Deployment's pod with ``tolerationSeconds: 0`` would be bound, evicted, replaced and bound again at one
+virtual instant, forever. A taint added to a node is acted on at once, as before.
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ class TaintEvictionController:
     def __init__(self, ctx: ControllerContext) -> None:
         self._store = ctx.store
         self._engine = ctx.engine
+        self._latency = ctx.defaults.taint_eviction_pod_latency
         self._tainted: dict[str, tuple[Taint, ...]] = {}
         self._timers: dict[str, tuple[Handle, float]] = {}
         ctx.store.watch("Node", self._on_node)
@@ -70,9 +77,12 @@ class TaintEvictionController:
             self._cancel(pod.uid)
             return
         if pod.node_name in self._tainted and pod.uid not in self._timers:
-            self._engine.call_soon(self._process, pod)
+            # Seen through the pod informer and processed from the work queue one API latency later.
+            self._engine.call_later(self._latency, self._process, pod, self._engine.now)
 
-    def _process(self, pod: Pod) -> None:
+    def _process(self, pod: Pod, since: float | None = None) -> None:
+        """Arm (or bring forward) ``pod``'s eviction: ``tolerationSeconds`` after ``since`` (when the pod was seen
+        on the tainted node; default now), and not before now."""
         if not self._store.contains(pod) or pod.deletion_timestamp is not None:
             self._cancel(pod.uid)
             return
@@ -81,14 +91,15 @@ class TaintEvictionController:
             self._cancel(pod.uid)
             return
         now = self._engine.now
+        start = now if since is None else since
         existing = self._timers.get(pod.uid)
         if existing is not None:
             handle, started = existing
-            if started + delay >= handle.when and not handle.cancelled:
+            if max(started + delay, now) >= handle.when and not handle.cancelled:
                 return  # the eviction already scheduled is sooner
             handle.cancel()
-            now = started
-        self._timers[pod.uid] = (self._engine.call_at(now + delay, self._evict, pod), now)
+            start = started
+        self._timers[pod.uid] = (self._engine.call_at(max(start + delay, now), self._evict, pod), start)
 
     def _cancel(self, uid: str) -> None:
         existing = self._timers.pop(uid, None)

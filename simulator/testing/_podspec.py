@@ -381,9 +381,9 @@ def _tolerations(draw: st.DrawFn, ctx: PodContext) -> list[Manifest]:
             if style == "exists":
                 toleration["effect"] = taint["effect"]
         if toleration.get("effect") == "NoExecute" and flip(draw):
-            # Not 0: a pod evicted the instant it binds is recreated and rebound at the same virtual instant,
-            # and kubesim then never advances its clock (reported; 0 is valid Kubernetes).
-            toleration["tolerationSeconds"] = pick(draw, (300, 60, 3600))
+            # 0 included: a replicated pod is then evicted, recreated and rebound in a loop, as in Kubernetes,
+            # one API latency (taint_eviction_pod_latency) per round.
+            toleration["tolerationSeconds"] = pick(draw, (300, 60, 3600, 0))
         if toleration not in out:
             out.append(toleration)
     return out

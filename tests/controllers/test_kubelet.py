@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.simhelpers import events, pool, scenario, sim_from
+from tests.simhelpers import deployment, events, pool, run_guarded, scenario, sim_from
 
 
 def bare_pod(name: str, annotations: str = "{}", restart: str = "Always", probe: str = "") -> str:
@@ -156,3 +156,44 @@ def test_a_pod_pinned_to_a_missing_node_never_runs_and_pod_gc_deletes_it_after_4
     assert ghost is not None and ghost.phase == "Pending"
     sim.run(until=41)
     assert sim.store.get("Pod", "default", "ghost") is None
+
+
+def test_a_deployment_pinned_to_a_node_too_small_for_it_replaces_rejected_pods_one_api_latency_apart():
+    """The ReplicaSet/kubelet loop of kubernetes#89007: 3 replicas of 500m pinned by ``spec.nodeName`` to a 1-cpu
+    node. The kubelet rejects the third pod (OutOfcpu), the ReplicaSet replaces it, the kubelet rejects the
+    replacement, ... as in Kubernetes; but each rejection is written one API latency (1 s) after the binding, so
+    virtual time advances and the loop makes one pod a second, not endless pods at one instant."""
+    template = deployment("web", replicas=3, cpu="500m").replace(
+        "    spec:\n      containers:", "    spec:\n      nodeName: pool-0\n      containers:"
+    )
+    sim = sim_from(scenario() + pool(count=1, cpu="1") + template)
+    run_guarded(sim, 600)
+    assert sim.now >= 600
+    created = [r["t"] for r in sim.log if r["kind"] == "Pod" and r["type"] == "ADDED"]
+    per_minute = [sum(1 for t in created if m * 60 <= t < (m + 1) * 60) for m in range(10)]
+    assert per_minute[0] <= 63 and max(per_minute[1:]) <= 61, per_minute
+    rejected = events(sim, "OutOfcpu")
+    assert [e["t"] for e in rejected[:3]] == [1.0, 2.0, 3.0]
+    pods = sim.store.list("Pod")
+    running = [p for p in pods if p.phase == "Running"]
+    assert len(running) == 2 and all(p.node_name == "pool-0" for p in running)
+    assert all(p.reason == "OutOfcpu" for p in pods if p.phase == "Failed")
+    assert sum(p.phase == "Pending" for p in pods) <= 1  # the replacement awaiting its rejection
+
+
+def test_a_rejected_pinned_pod_is_failed_one_api_latency_after_it_was_bound_and_never_readmitted():
+    sim = sim_from(
+        scenario()
+        + pool(count=1, cpu="2")
+        + pinned_pod("a", "pool-0", "1500m")
+        + pinned_pod("b", "pool-0", "1")
+    )
+    sim.run(until=0.5)
+    b = sim.store.get("Pod", "default", "b")
+    assert b.phase == "Pending"
+    sim.store.delete(sim.store.get("Pod", "default", "a"))  # room for b now, but the kubelet has decided
+    b.labels["touched"] = "yes"
+    sim.store.update(b)  # a watch event for b: the kubelet does not run its admission again
+    sim.run(until=60)
+    assert (b.phase, b.reason) == ("Failed", "OutOfcpu")
+    assert [e["t"] for e in events(sim, "OutOfcpu")] == [1.0]

@@ -28,6 +28,7 @@ from simulator.testing import strategies as S
 from simulator.testing._hypothesis_entry import REGISTERED, _hypothesis_setup_hook
 from simulator.testing._manifests import HOSTNAME_LABEL, NODE_SHAPES, TAINTS, quantity_forms
 from simulator.testing.strategies import ClusterSpec, Manifest
+from tests.simhelpers import run_guarded
 
 CHEAP = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 FIND = settings(max_examples=2000, deadline=None, database=None, phases=[Phase.generate])
@@ -301,13 +302,17 @@ def test_cluster_repr_is_yaml_that_rebuilds_it(spec: ClusterSpec) -> None:
     assert rebuilt.seed == spec.seed and rebuilt.node_names == spec.node_names
 
 
-# Not node_name=True: a Deployment bound by spec.nodeName to a node too small for it loops (kubelet rejects,
-# ReplicaSet recreates) without the virtual clock advancing (reported).
+# node_name=True: a Deployment bound by spec.nodeName to a node too small for it loops (kubelet rejects,
+# ReplicaSet recreates), as in Kubernetes, one API latency (kubelet_admission_rejection_latency) per round.
 @CHEAP
-@given(spec=S.clusters(max_nodes=10, namespaces=("default", "shop"), autoscaling=True, failures=True))
+@given(
+    spec=S.clusters(
+        max_nodes=10, namespaces=("default", "shop"), autoscaling=True, failures=True, node_name=True
+    )
+)
 def test_generated_clusters_simulate(spec: ClusterSpec) -> None:
     sim = spec.simulation()
-    sim.run(until=min(spec.duration, 300.0))
+    run_guarded(sim, min(spec.duration, 300.0))  # fails, rather than hangs, if virtual time stops
     nodes = {n.name for n in sim.store.list("Node")}
     assert set(spec.node_names) <= nodes
     # Timeline entries name what exists; only a node the cluster autoscaler removed can be missing later.
