@@ -13,7 +13,13 @@ from typing import Any, Literal
 import attrs
 
 from models._read import REQUIRED, Doc, Fields, child, show, type_name, unsupported_value
-from models.annotations import KUBESIM_PREFIX, QUANTITY_ANNOTATIONS, TIMING_ANNOTATIONS
+from models.annotations import (
+    KUBESIM_PREFIX,
+    POD_DELETION_COST,
+    QUANTITY_ANNOTATIONS,
+    TIMING_ANNOTATIONS,
+    deletion_cost_problem,
+)
 from models.meta import LabelSelector, LabelSelectorRequirement, OwnerReference
 from models.pod import Taint
 from models.quantity import QuantityError, parse_duration, parse_quantity, resource_value
@@ -138,12 +144,20 @@ def read_labels(fields: Fields, key: str) -> dict[str, str]:
 
 
 def read_annotations(fields: Fields, key: str, *, timing: bool) -> dict[str, str]:
-    """An annotation map; ``kubesim.dev/`` keys must be known (and timing keys only where ``timing``)."""
+    """An annotation map; ``kubesim.dev/`` keys must be known (and timing keys only where ``timing``).
+
+    ``timing`` marks a Pod's or pod template's annotations, which also get the API server's pod-specific checks.
+    """
     annotations = fields.str_map(key)
     base = fields.at(key)
     for k, v in annotations.items():
         path = child(base, k)
         check_key(fields.doc, path, k)
+        if timing and k == POD_DELETION_COST and isinstance(v, str):
+            # ValidatePodSpecificAnnotations (Pods and pod templates)
+            problem = deletion_cost_problem(v)
+            if problem:
+                fields.doc.error(path, f"invalid value {show(v)}: {problem}")
         if not k.startswith(KUBESIM_PREFIX):
             continue
         if k not in TIMING_ANNOTATIONS:
@@ -307,6 +321,13 @@ def _resource_name_problem(name: str, use: ResourceUse) -> str | None:
     return f"{show(name)} must be a standard resource type or fully qualified (e.g. example.com/gpu)"
 
 
+def _is_integer_resource(name: str) -> bool:
+    # helper.IsIntegerResourceName: extended resources (fully qualified, no kubernetes.io/ domain) and pods.
+    return name == "pods" or (
+        "/" in name and "kubernetes.io/" not in name and not name.startswith("requests.")
+    )
+
+
 def is_overcommittable(name: str) -> bool:
     """Kubernetes allows requests below limits only for native, non-hugepages resources."""
     return name in _STANDARD
@@ -339,8 +360,9 @@ def read_resources(fields: Fields, key: str, use: ResourceUse = "container") -> 
         if exact < 0:
             fields.doc.error(path, "must be greater than or equal to 0")
             continue
-        if name not in ("cpu", "memory", "ephemeral-storage") and exact.denominator != 1:
-            fields.doc.error(path, f"{show(amount)} must be a whole number for {name}")
+        if _is_integer_resource(name) and exact.denominator != 1:
+            # ValidateResourceQuantityValue: extended resources (and pods) must be whole; hugepages need not be
+            fields.doc.error(path, f"invalid value {show(amount)}: must be an integer")
             continue
         out[name] = resource_value(name, amount)
     return out

@@ -42,6 +42,7 @@ from models.pod import (
     TopologySpreadConstraint,
     WeightedPodAffinityTerm,
 )
+from models.quantity import canonical_quantity
 
 RESTART_POLICIES = ("Always", "OnFailure", "Never")
 
@@ -165,7 +166,10 @@ def _read_container(container: Fields, *, init: bool) -> Container:
         for res, amount in requests.items():
             path = child(resources.at("requests"), res)
             if res in limits and amount > limits[res] and is_overcommittable(res):
-                doc.error(path, f"must be less than or equal to {res} limit")
+                # ValidateResourceRequirements: "... limit of <the limit's canonical quantity>"
+                raw_limits = resources.get("limits")
+                of = f" of {canonical_quantity(raw_limits[res])}" if isinstance(raw_limits, dict) else ""
+                doc.error(path, f"must be less than or equal to {res} limit{of}")
             elif not is_overcommittable(res):
                 if res not in limits:
                     doc.error(path, "limit must be set for non overcommitable resources")
@@ -329,7 +333,8 @@ def _read_tolerations(spec: Fields) -> tuple[Toleration, ...]:
         key = tol.string("key")
         if key:
             check_key(spec.doc, tol.at("key"), key)
-        operator = tol.choice("operator", ("Exists", "Equal"), "Equal")
+        # validateTolerations: an empty operator means Equal
+        operator = tol.choice("operator", ("Exists", "Equal"), "Equal", empty_is_default=True)
         value = tol.string("value")
         effect = tol.choice("effect", TAINT_EFFECTS)
         seconds = tol.opt_int("tolerationSeconds")
@@ -342,8 +347,8 @@ def _read_tolerations(spec: Fields) -> tuple[Toleration, ...]:
             tol.error("operator", "value must be empty when `operator` is 'Exists'")
         elif operator == "Equal":
             problem = label_value_problem(value)
-            if problem:
-                tol.error("value", f"invalid value {show(value)}: {problem}")
+            if problem:  # validateTolerations reports an Equal toleration's bad value at `.operator`
+                tol.error("operator", f"invalid value {show(value)}: {problem}")
         if seconds is not None and effect != "NoExecute":
             tol.error("effect", "effect must be 'NoExecute' when `tolerationSeconds` is set")
         tol.done()

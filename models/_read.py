@@ -180,11 +180,25 @@ class Fields:
             self.error(key, REQUIRED)
         return str(value)
 
-    def choice(self, key: str, choices: tuple[str, ...], default: str = "", *, required: bool = False) -> str:
-        """A string field limited to ``choices`` (Kubernetes' ``Unsupported value`` check)."""
+    def choice(
+        self,
+        key: str,
+        choices: tuple[str, ...],
+        default: str = "",
+        *,
+        required: bool = False,
+        empty_is_default: bool = False,
+    ) -> str:
+        """A string field limited to ``choices`` (Kubernetes' ``Unsupported value`` check).
+
+        ``empty_is_default``: ``""`` means "unset" and gets ``default``, as where Kubernetes' defaulting tests
+        ``if x == ""`` (a non-pointer string field) or validation accepts ``""``.
+        """
         if not self.has(key):
             return self.string(key, default, required=required)
         value = self.get(key)
+        if empty_is_default and value == "":
+            return default
         if not isinstance(value, str) or value not in choices:
             self.error(key, unsupported_value(value, choices))
             return default

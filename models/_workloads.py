@@ -22,6 +22,7 @@ from models.workloads import (
     StatefulSet,
 )
 
+INT32_MAX = 2**31 - 1  # replicas is an int32: larger numbers do not decode
 SELECTOR_MISMATCH = "selector does not match template labels"
 _IGNORED_REVISIONS = ("revisionHistoryLimit",)
 
@@ -51,14 +52,16 @@ def read_deployment(root: Fields) -> KObject:
     """apps/v1 Deployment with its defaults (replicas 1, RollingUpdate 25 %/25 %, progress deadline 600 s)."""
     meta = read_metadata(root, namespaced=True)
     spec = _spec(root)
-    replicas = spec.integer("replicas", 1, minimum=0)
+    replicas = spec.integer("replicas", 1, minimum=0, maximum=INT32_MAX)
     selector, template = _apps_common(spec, "Deployment")
     strategy_type = "RollingUpdate"
     surge: int | str | None = "25%"
     unavailable: int | str | None = "25%"
     strategy = spec.mapping("strategy")
     if strategy is not None:
-        strategy_type = strategy.choice("type", ("RollingUpdate", "Recreate"), "RollingUpdate")
+        strategy_type = strategy.choice(
+            "type", ("RollingUpdate", "Recreate"), "RollingUpdate", empty_is_default=True
+        )
         rolling = strategy.mapping("rollingUpdate")
         if rolling is not None:
             if strategy_type == "Recreate":
@@ -95,7 +98,7 @@ def read_replicaset(root: Fields) -> KObject:
     """apps/v1 ReplicaSet."""
     meta = read_metadata(root, namespaced=True)
     spec = _spec(root)
-    replicas = spec.integer("replicas", 1, minimum=0)
+    replicas = spec.integer("replicas", 1, minimum=0, maximum=INT32_MAX)
     selector, template = _apps_common(spec, "ReplicaSet")
     min_ready = spec.integer("minReadySeconds", 0, minimum=0)
     spec.done()
@@ -108,7 +111,7 @@ def read_replicationcontroller(root: Fields) -> KObject:
     """v1 ReplicationController: the selector and the object's labels default to the template's labels."""
     meta = read_metadata(root, namespaced=True)
     spec = _spec(root)
-    replicas = spec.integer("replicas", 1, minimum=0)
+    replicas = spec.integer("replicas", 1, minimum=0, maximum=INT32_MAX)
     selector_map = read_labels(spec, "selector")
     template = read_template(spec)
     if not selector_map:
@@ -135,17 +138,21 @@ def read_statefulset(root: Fields) -> KObject:
     """apps/v1 StatefulSet (no volumeClaimTemplates: kubesim does not model volumes)."""
     meta = read_metadata(root, namespaced=True)
     spec = _spec(root)
-    replicas = spec.integer("replicas", 1, minimum=0)
+    replicas = spec.integer("replicas", 1, minimum=0, maximum=INT32_MAX)
     selector, template = _apps_common(spec, "StatefulSet")
     service_name = spec.string("serviceName")
     if service_name:
         check_name(spec.doc, spec.at("serviceName"), service_name, "dns1035")
-    policy = spec.choice("podManagementPolicy", ("OrderedReady", "Parallel"), "OrderedReady")
+    policy = spec.choice(
+        "podManagementPolicy", ("OrderedReady", "Parallel"), "OrderedReady", empty_is_default=True
+    )
     update_type, partition = "RollingUpdate", 0
     max_unavailable: int | str | None = 1
     strategy = spec.mapping("updateStrategy")
     if strategy is not None:
-        update_type = strategy.choice("type", ("RollingUpdate", "OnDelete"), "RollingUpdate")
+        update_type = strategy.choice(
+            "type", ("RollingUpdate", "OnDelete"), "RollingUpdate", empty_is_default=True
+        )
         rolling = strategy.mapping("rollingUpdate")
         if rolling is not None:
             if update_type == "OnDelete":
@@ -192,7 +199,9 @@ def read_daemonset(root: Fields) -> KObject:
     max_surge: int | str | None = 0
     strategy = spec.mapping("updateStrategy")
     if strategy is not None:
-        update_type = strategy.choice("type", ("RollingUpdate", "OnDelete"), "RollingUpdate")
+        update_type = strategy.choice(
+            "type", ("RollingUpdate", "OnDelete"), "RollingUpdate", empty_is_default=True
+        )
         rolling = strategy.mapping("rollingUpdate")
         if rolling is not None:
             max_unavailable = read_int_or_percent(rolling, "maxUnavailable", 1)

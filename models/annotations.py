@@ -8,6 +8,7 @@ error, so that a typo never silently falls back to the default.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from models.quantity import parse_duration
@@ -17,15 +18,43 @@ __all__ = [
     "DURATION_SECONDS",
     "KUBESIM_PREFIX",
     "MEMORY_USAGE",
+    "POD_DELETION_COST",
     "QUANTITY_ANNOTATIONS",
     "READY_SECONDS",
     "SHUTDOWN_SECONDS",
     "STARTUP_SECONDS",
     "TIMING_ANNOTATIONS",
     "annotation_seconds",
+    "deletion_cost_problem",
+    "pod_deletion_cost",
 ]
 
 KUBESIM_PREFIX = "kubesim.dev/"
+
+POD_DELETION_COST = "controller.kubernetes.io/pod-deletion-cost"
+"""Kubernetes' own: which pods of a ReplicaSet go first on scale-down (lower cost first)."""
+_INT32 = 2**31
+
+
+def deletion_cost_problem(value: str) -> str | None:
+    """Why a pod-deletion-cost value is invalid, as the API server says it for a Pod or pod template.
+
+    ``helper.GetDeletionCostFromPodAnnotations``: no ``+`` sign and no leading zeros (``validFirstDigit``), then
+    ``strconv.ParseInt(value, 10, 32)``.
+    """
+    valid_first = bool(value) and (value[0] == "-" or value == "0" or "1" <= value[0] <= "9")
+    if not valid_first or not re.fullmatch(r"-?[0-9]+", value) or not -_INT32 <= int(value) < _INT32:
+        return "must be a 32bit integer"
+    return None
+
+
+def pod_deletion_cost(annotations: Mapping[str, str]) -> int:
+    """The pod's deletion cost; 0 when absent or invalid (``ActivePodsWithRanks`` ignores the parse error)."""
+    value = annotations.get(POD_DELETION_COST)
+    if value is None or deletion_cost_problem(value) is not None:
+        return 0
+    return int(value)
+
 
 STARTUP_SECONDS = "kubesim.dev/startup-seconds"
 """From binding to containers Running (image pull + start)."""

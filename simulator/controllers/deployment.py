@@ -6,15 +6,13 @@ then scales old ReplicaSets down (oldest first) while at least ``replicas - maxU
 percentages resolve as ``ResolveFenceposts`` does: surge rounds up, unavailable rounds down, and both 0 means
 maxUnavailable 1. Counting uses ReplicaSet ``spec.replicas`` and ``status.availableReplicas``, as upstream does.
 
-Simplification (see docs/fidelity.md): proportional scaling of several active ReplicaSets during a rollout
-splits the change by each ReplicaSet's share of the replicas, largest first, without the
-``max-replicas`` annotation bookkeeping.
+Resizing a Deployment with several active ReplicaSets (mid-rollout) scales them proportionally, as
+``DeploymentController.scale`` does, from the ``deployment.kubernetes.io/max-replicas`` annotation.
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
 
 from models.meta import LabelSelector, OwnerReference
 from models.pod import Pod, PodTemplate
@@ -22,29 +20,252 @@ from models.workloads import Deployment, ReplicaSet
 from simulator.controllers.base import ControllerContext, WorkQueue
 from simulator.store import DELETED
 
-__all__ = ["DeploymentController", "resolve_fenceposts", "template_hash"]
+__all__ = [
+    "DeploymentController",
+    "cleanup_unhealthy_replicas",
+    "deployment_complete",
+    "history_to_delete",
+    "is_saturated",
+    "max_surge",
+    "max_unavailable",
+    "min_available",
+    "new_rs_new_replicas",
+    "old_replica_targets",
+    "proportional_scale",
+    "reconcile_new_target",
+    "replicaset_fraction",
+    "resolve_fenceposts",
+    "scale_down_old_for_rolling_update",
+    "template_hash",
+]
 
 HASH_LABEL = "pod-template-hash"
 REVISION = "deployment.kubernetes.io/revision"
 DESIRED = "deployment.kubernetes.io/desired-replicas"
+MAX_REPLICAS = "deployment.kubernetes.io/max-replicas"
 _SAFE = "bcdfghjklmnpqrstvwxz2456789"
 
 
-def _scaled(value: int | str, total: int, round_up: bool) -> int:
+def _scaled(value: int | str | None, total: int, round_up: bool) -> int:
+    # intstr.GetScaledValueFromIntOrPercent: ceil/floor(percent * total / 100); validation has made sure a
+    # string is "<digits>%" (anything else raises ValueError). None (unset) is 0, as in ResolveFenceposts.
+    if value is None:
+        return 0
     if isinstance(value, int):
         return value
+    if not value.endswith("%"):
+        raise ValueError(f"invalid value for IntOrString: {value!r} is not a percentage")
     percent = int(value.rstrip("%"))
-    exact = percent * total / 100
-    return math.ceil(exact) if round_up else math.floor(exact)
+    return -(-percent * total // 100) if round_up else percent * total // 100
 
 
-def resolve_fenceposts(max_surge: int | str, max_unavailable: int | str, replicas: int) -> tuple[int, int]:
+def resolve_fenceposts(
+    max_surge: int | str | None, max_unavailable: int | str | None, replicas: int
+) -> tuple[int, int]:
     """``deploymentutil.ResolveFenceposts``: (surge, unavailable); surge rounds up, unavailable down; never 0/0."""
     surge = _scaled(max_surge, replicas, True)
     unavailable = _scaled(max_unavailable, replicas, False)
     if surge == 0 and unavailable == 0:
         unavailable = 1
     return surge, unavailable
+
+
+def max_surge(d: Deployment) -> int:
+    """``deploymentutil.MaxSurge``: 0 unless RollingUpdate; else maxSurge of replicas, rounded up."""
+    if d.strategy_type != "RollingUpdate":
+        return 0
+    return resolve_fenceposts(d.max_surge, d.max_unavailable, d.replicas)[0]
+
+
+def max_unavailable(d: Deployment) -> int:
+    """``deploymentutil.MaxUnavailable``: 0 unless RollingUpdate with replicas; at most ``replicas``."""
+    if d.strategy_type != "RollingUpdate" or d.replicas == 0:
+        return 0
+    return min(resolve_fenceposts(d.max_surge, d.max_unavailable, d.replicas)[1], d.replicas)
+
+
+def min_available(d: Deployment) -> int:
+    """``deploymentutil.MinAvailable``: ``replicas - MaxUnavailable`` for RollingUpdate, else 0."""
+    if d.strategy_type != "RollingUpdate":
+        return 0
+    return d.replicas - max_unavailable(d)
+
+
+def new_rs_new_replicas(d: Deployment, all_replicas: int, new_replicas: int) -> int:
+    """``deploymentutil.NewRSNewReplicas``: the new ReplicaSet's next ``spec.replicas``.
+
+    ``all_replicas`` is the sum of ``spec.replicas`` over all the Deployment's ReplicaSets.
+    """
+    if d.strategy_type != "RollingUpdate":
+        return d.replicas
+    max_total = d.replicas + _scaled(d.max_surge, d.replicas, True)
+    if all_replicas >= max_total:
+        return new_replicas  # cannot scale up
+    return new_replicas + min(max_total - all_replicas, d.replicas - new_replicas)
+
+
+def reconcile_new_target(d: Deployment, all_replicas: int, new_replicas: int) -> int:
+    """``reconcileNewReplicaSet``: the new ReplicaSet's next ``spec.replicas`` (unchanged: no scaling)."""
+    if new_replicas > d.replicas:
+        return d.replicas  # scale down
+    if new_replicas == d.replicas:
+        return new_replicas
+    return new_rs_new_replicas(d, all_replicas, new_replicas)
+
+
+def cleanup_unhealthy_replicas(old: list[tuple[int, int]], max_cleanup: int) -> tuple[list[int], int]:
+    """``cleanupUnhealthyReplicas``: scale old ReplicaSets (oldest first, ``(spec.replicas, available)``) down by
+    their unavailable replicas, at most ``max_cleanup`` in all. Returns the new replica counts and the total."""
+    targets = [replicas for replicas, _ in old]
+    cleaned = 0
+    for i, (replicas, available) in enumerate(old):
+        if cleaned >= max_cleanup:
+            break
+        if replicas == 0 or replicas == available:
+            continue
+        count = min(max_cleanup - cleaned, replicas - available)
+        if count < 0:  # more available than desired: upstream reports an error and stops here
+            break
+        targets[i] -= count
+        cleaned += count
+    return targets, cleaned
+
+
+def scale_down_old_for_rolling_update(
+    d: Deployment, available_total: int, old_replicas: list[int]
+) -> tuple[list[int], int]:
+    """``scaleDownOldReplicaSetsForRollingUpdate``: scale old ReplicaSets (oldest first) down while more than
+    ``MinAvailable`` replicas of all the Deployment's ReplicaSets are available. Returns the counts and the total.
+    """
+    targets = list(old_replicas)
+    minimum = min_available(d)
+    if available_total <= minimum:
+        return targets, 0
+    total = available_total - minimum
+    done = 0
+    for i in range(len(targets)):
+        if done >= total:
+            break
+        if targets[i] == 0:
+            continue
+        count = min(targets[i], total - done)
+        targets[i] -= count
+        done += count
+    return targets, done
+
+
+def old_replica_targets(d: Deployment, new: tuple[int, int], old: list[tuple[int, int]]) -> list[int]:
+    """``reconcileOldReplicaSets`` (pkg/controller/deployment/rolling.go): the next ``spec.replicas`` of each old
+    ReplicaSet, given ``(spec.replicas, status.availableReplicas)`` of the new one and of the old ones (oldest
+    first). Unavailable old replicas go first, then available ones while at least ``MinAvailable`` stay so.
+    """
+    targets = [replicas for replicas, _ in old]
+    if sum(targets) == 0:
+        return targets
+    new_unavailable = new[0] - new[1]
+    max_scaled_down = sum(targets) + new[0] - min_available(d) - new_unavailable
+    if max_scaled_down <= 0:
+        return targets
+    targets, _ = cleanup_unhealthy_replicas(old, max_scaled_down)
+    available_total = sum(available for _, available in old) + new[1]
+    targets, _ = scale_down_old_for_rolling_update(d, available_total, targets)
+    return targets
+
+
+def deployment_complete(d: Deployment) -> bool:
+    """``deploymentutil.DeploymentComplete`` on the Deployment's current status: every replica updated and
+    available, none extra, and the status observed the current generation."""
+    st = d.status
+    return (
+        st.updated_replicas == d.replicas
+        and st.replicas == d.replicas
+        and st.available_replicas == d.replicas
+        and st.observed_generation >= d.generation
+    )
+
+
+def _revision(rs: ReplicaSet) -> int:
+    try:
+        return int(rs.annotations.get(REVISION, ""))
+    except ValueError:
+        return 0
+
+
+def history_to_delete(limit: int, old_rs: list[ReplicaSet]) -> list[ReplicaSet]:
+    """``cleanupDeployment``: of the old ReplicaSets not being deleted, sorted by revision (then age, name), the
+    first ``len - revisionHistoryLimit`` are deleted, skipping any with spec or status replicas or an
+    unobserved generation (they are not replaced by later ones)."""
+    alive = sorted(
+        (rs for rs in old_rs if rs.deletion_timestamp is None),
+        key=lambda rs: (_revision(rs), rs.creation_timestamp, rs.name),
+    )
+    diff = len(alive) - limit
+    return [
+        rs
+        for rs in alive[: max(0, diff)]
+        if rs.replicas == 0 and rs.status.replicas == 0 and rs.generation <= rs.status.observed_generation
+    ]
+
+
+def _round_to_int32(value: float) -> int:
+    # integer.RoundToInt32: half away from zero
+    return int(value - 0.5) if value < 0 else int(value + 0.5)
+
+
+def replicaset_fraction(d: Deployment, rs: ReplicaSet) -> int:
+    """``getReplicaSetFraction``: the ReplicaSet's share of a resize, from the ``max-replicas`` annotation the
+    Deployment's last sync left on it (or the Deployment's ``status.replicas`` when it has none)."""
+    if d.replicas == 0:
+        return -rs.replicas
+    maximum = d.replicas + max_surge(d)
+    try:
+        before = int(rs.annotations.get(MAX_REPLICAS, ""))
+    except ValueError:
+        before = 0
+    if before <= 0:
+        before = d.status.replicas
+        if before == 0:
+            return 0
+    return _round_to_int32(rs.replicas * maximum / before) - rs.replicas
+
+
+def proportional_scale(d: Deployment, active: list[ReplicaSet]) -> list[tuple[ReplicaSet, int]]:
+    """``DeploymentController.scale`` for a RollingUpdate Deployment with several active ReplicaSets: each gets
+    ``GetReplicaSetProportion`` of ``replicas + maxSurge - current``, larger ReplicaSets first (newer first when
+    scaling up, older first when scaling down among equals); leftovers go to the first. Returns new sizes."""
+    allowed = d.replicas + max_surge(d) if d.replicas > 0 else 0
+    to_add = allowed - sum(rs.replicas for rs in active)
+    if to_add > 0:  # ReplicaSetsBySizeNewer
+        by_name = sorted(active, key=lambda rs: rs.name, reverse=True)
+        order = sorted(by_name, key=lambda rs: (-rs.replicas, -rs.creation_timestamp))
+    elif to_add < 0:  # ReplicaSetsBySizeOlder
+        order = sorted(active, key=lambda rs: (-rs.replicas, rs.creation_timestamp, rs.name))
+    else:
+        order = list(active)
+    sizes: list[int] = []
+    added = 0
+    for rs in order:
+        proportion = 0
+        if to_add != 0 and rs.replicas != 0 and to_add != added:
+            fraction = replicaset_fraction(d, rs)
+            allowed_left = to_add - added
+            proportion = min(fraction, allowed_left) if to_add > 0 else max(fraction, allowed_left)
+        sizes.append(rs.replicas + proportion)
+        added += proportion
+    if order and to_add != 0:
+        sizes[0] = max(0, sizes[0] + to_add - added)
+    return list(zip(order, sizes, strict=True))
+
+
+def is_saturated(d: Deployment, rs: ReplicaSet | None) -> bool:
+    """``deploymentutil.IsSaturated``: the ReplicaSet runs the full, available replica count."""
+    if rs is None:
+        return False
+    return (
+        rs.replicas == d.replicas
+        and rs.annotations.get(DESIRED) == str(d.replicas)
+        and rs.status.available_replicas == d.replicas
+    )
 
 
 _hash_cache: dict[int, tuple[PodTemplate, str]] = {}
@@ -107,127 +328,92 @@ class DeploymentController:
         wanted = template_hash(d.template)
         new_rs = next((rs for rs in all_rs if rs.labels.get(HASH_LABEL) == wanted), None)
         old_rs = [rs for rs in all_rs if rs is not new_rs]
+        # Old ReplicaSets beyond revisionHistoryLimit go when the Deployment is paused, or when a rollout step
+        # changes nothing and the status written by the previous sync says the rollout is complete.
+        complete = deployment_complete(d)
         if d.paused or self._is_scaling_event(d, new_rs, old_rs):
             self._scale(d, new_rs, old_rs)
+            cleanup = d.paused
         elif d.strategy_type == "Recreate":
-            self._rollout_recreate(d, new_rs, old_rs)
+            cleanup = self._rollout_recreate(d, new_rs, old_rs) and complete
         else:
-            self._rollout_rolling(d, new_rs, old_rs)
-        self._cleanup(d, old_rs)
+            cleanup = self._rollout_rolling(d, new_rs, old_rs) and complete
+        if cleanup:
+            self._cleanup(d, old_rs)
         self._update_status(d)
 
     def _is_scaling_event(self, d: Deployment, new_rs: ReplicaSet | None, old_rs: list[ReplicaSet]) -> bool:
+        # isScalingEvent: an active ReplicaSet whose desired-replicas annotation (when it has one) differs
         active = [rs for rs in ([new_rs] if new_rs else []) + old_rs if rs.replicas > 0]
-        return any(rs.annotations.get(DESIRED) != str(d.replicas) for rs in active)
+        return any(rs.annotations.get(DESIRED, str(d.replicas)) != str(d.replicas) for rs in active)
 
-    def _rollout_rolling(self, d: Deployment, new_rs: ReplicaSet | None, old_rs: list[ReplicaSet]) -> None:
+    def _rollout_rolling(self, d: Deployment, new_rs: ReplicaSet | None, old_rs: list[ReplicaSet]) -> bool:
+        """``rolloutRolling``; True when it scaled nothing (the point where upstream may clean up history)."""
         if new_rs is None:
-            new_rs = self._create_rs(d, old_rs, replicas=0)
-        all_rs = [*old_rs, new_rs]
-        # reconcileNewReplicaSet
-        if new_rs.replicas > d.replicas:
-            self._scale_rs(d, new_rs, d.replicas)
-        elif new_rs.replicas < d.replicas:
-            surge, _ = resolve_fenceposts(d.max_surge, d.max_unavailable, d.replicas)
-            current = sum(rs.replicas for rs in all_rs)
-            max_total = d.replicas + surge
-            if current < max_total:
-                target = new_rs.replicas + min(max_total - current, d.replicas - new_rs.replicas)
-                self._scale_rs(d, new_rs, target)
-                # rolloutRolling returns after a scale-up; the old ReplicaSets wait for the next sync, which
-                # sees the new ReplicaSet's pods (their availability bounds the scale-down).
-                return
-        self._reconcile_old(d, new_rs, old_rs)
+            # getNewReplicaSet creates the ReplicaSet already sized by NewRSNewReplicas.
+            new_rs = self._create_rs(d, old_rs, new_rs_new_replicas(d, sum(rs.replicas for rs in old_rs), 0))
+        # reconcileNewReplicaSet: rolloutRolling returns after scaling the new ReplicaSet (up or down); the old
+        # ReplicaSets wait for the next sync, which sees the new ReplicaSet's pods.
+        target = reconcile_new_target(d, sum(rs.replicas for rs in [*old_rs, new_rs]), new_rs.replicas)
+        if target != new_rs.replicas:
+            self._scale_rs(d, new_rs, target)
+            return False
+        # reconcileOldReplicaSets
+        targets = old_replica_targets(
+            d,
+            (new_rs.replicas, new_rs.status.available_replicas),
+            [(rs.replicas, rs.status.available_replicas) for rs in old_rs],
+        )
+        scaled = False
+        for rs, target in zip(old_rs, targets, strict=True):
+            if target != rs.replicas:
+                self._scale_rs(d, rs, target)
+                scaled = True
+        return not scaled
 
-    def _reconcile_old(self, d: Deployment, new_rs: ReplicaSet, old_rs: list[ReplicaSet]) -> None:
-        if sum(rs.replicas for rs in old_rs) == 0:
-            return
-        _, unavailable = resolve_fenceposts(d.max_surge, d.max_unavailable, d.replicas)
-        unavailable = min(unavailable, d.replicas)
-        min_available = d.replicas - unavailable
-        all_pods = sum(rs.replicas for rs in old_rs) + new_rs.replicas
-        new_unavailable = new_rs.replicas - new_rs.status.available_replicas
-        max_scaled_down = all_pods - min_available - new_unavailable
-        if max_scaled_down <= 0:
-            return
-        # cleanupUnhealthyReplicas: old replicas that are not available go first, oldest ReplicaSet first.
-        cleaned = 0
-        for rs in old_rs:
-            if cleaned >= max_scaled_down:
-                break
-            if rs.replicas == 0 or rs.replicas == rs.status.available_replicas:
-                continue
-            count = min(max_scaled_down - cleaned, rs.replicas - rs.status.available_replicas)
-            self._scale_rs(d, rs, rs.replicas - count)
-            cleaned += count
-        # scaleDownOldReplicaSetsForRollingUpdate
-        available = sum(rs.status.available_replicas for rs in [*old_rs, new_rs])
-        if available <= min_available:
-            return
-        total = available - min_available
-        done = 0
-        for rs in old_rs:
-            if done >= total:
-                break
-            if rs.replicas == 0:
-                continue
-            count = min(rs.replicas, total - done)
-            self._scale_rs(d, rs, rs.replicas - count)
-            done += count
-
-    def _rollout_recreate(self, d: Deployment, new_rs: ReplicaSet | None, old_rs: list[ReplicaSet]) -> None:
+    def _rollout_recreate(self, d: Deployment, new_rs: ReplicaSet | None, old_rs: list[ReplicaSet]) -> bool:
+        """``rolloutRecreate``; True when it got to scaling the new ReplicaSet up (history may be cleaned)."""
         scaled = False
         for rs in old_rs:
             if rs.replicas > 0:
                 self._scale_rs(d, rs, 0)
                 scaled = True
         if scaled:
-            return
+            return False
         for rs in old_rs:
             if any(not p.is_terminal for p in self._store.pods_owned_by(rs.uid)):
-                return  # wait until every old pod is gone
+                return False  # oldPodsRunning: wait until every old pod is gone
         if new_rs is None:
-            new_rs = self._create_rs(d, old_rs, replicas=0)
+            new_rs = self._create_rs(d, old_rs, d.replicas)  # NewRSNewReplicas for Recreate
         if new_rs.replicas != d.replicas:
             self._scale_rs(d, new_rs, d.replicas)
+        return True
 
     def _scale(self, d: Deployment, new_rs: ReplicaSet | None, old_rs: list[ReplicaSet]) -> None:
+        # DeploymentController.scale (pkg/controller/deployment/sync.go). sync() does not create a ReplicaSet,
+        # so a Deployment created paused has none until it is resumed.
         active = [rs for rs in ([new_rs] if new_rs else []) + old_rs if rs.replicas > 0]
-        if not active:
+        if not active:  # FindActiveOrLatest: the new ReplicaSet, else the newest old one
             target = new_rs if new_rs is not None else (old_rs[-1] if old_rs else None)
-            if target is None:
-                target = self._create_rs(d, old_rs, replicas=0)
-            self._scale_rs(d, target, d.replicas)
+            if target is not None:
+                self._scale_rs(d, target, d.replicas)
             return
         if len(active) == 1:
             self._scale_rs(d, active[0], d.replicas)
             return
-        surge, _ = resolve_fenceposts(d.max_surge, d.max_unavailable, d.replicas)
-        allowed = d.replicas + surge if d.replicas > 0 else 0
-        current = sum(rs.replicas for rs in active)
-        to_add = allowed - current
-        if to_add == 0:
+        if is_saturated(d, new_rs):  # old ReplicaSets are fully scaled down
             for rs in active:
-                self._scale_rs(d, rs, rs.replicas)  # refresh desired-replicas annotations
+                if rs is not new_rs:
+                    self._scale_rs(d, rs, 0)
             return
-        # Proportional: share of each ReplicaSet, largest first (newest first among equals).
-        order = sorted(active, key=lambda rs: (-rs.replicas, -rs.creation_timestamp))
-        targets = {id(rs): rs.replicas for rs in order}
-        added = 0
-        for rs in order:
-            share = int(to_add * rs.replicas / current) if current else 0
-            if to_add < 0:
-                share = max(share, -targets[id(rs)])
-            targets[id(rs)] += share
-            added += share
-        targets[id(order[0])] = max(0, targets[id(order[0])] + to_add - added)
-        for rs in order:
-            self._scale_rs(d, rs, targets[id(rs)])
+        if d.strategy_type != "RollingUpdate":
+            return
+        for rs, size in proportional_scale(d, active):
+            self._scale_rs(d, rs, size)
 
     def _cleanup(self, d: Deployment, old_rs: list[ReplicaSet]) -> None:
-        dead = [rs for rs in old_rs if rs.replicas == 0 and rs.status.replicas == 0]
-        surplus = len(dead) - d.revision_history_limit
-        for rs in dead[: max(0, surplus)]:
+        for rs in history_to_delete(d.revision_history_limit, old_rs):
+            # kubesim also waits for the pods to be gone (upstream: status.terminatingReplicas == 0)
             if not any(True for _ in self._store.pods_owned_by(rs.uid)):
                 self._store.delete(rs)
 
@@ -244,7 +430,11 @@ class DeploymentController:
             name=f"{d.name}-{hash_value}",
             namespace=d.namespace,
             labels={**d.template.labels, HASH_LABEL: hash_value},
-            annotations={REVISION: str(revision), DESIRED: str(d.replicas)},
+            annotations={
+                REVISION: str(revision),
+                DESIRED: str(d.replicas),
+                MAX_REPLICAS: str(d.replicas + max_surge(d)),
+            },
             owner_references=(
                 OwnerReference(kind="Deployment", name=d.name, uid=d.uid, api_version="apps/v1"),
             ),
@@ -257,15 +447,23 @@ class DeploymentController:
             min_ready_seconds=d.min_ready_seconds,
         )
         self._store.add(rs)
+        if replicas > 0:
+            self._store.event(d, "ScalingReplicaSet", f"Scaled up replica set {rs.name} from 0 to {replicas}")
         return rs
 
     def _scale_rs(self, d: Deployment, rs: ReplicaSet, replicas: int) -> None:
-        desired = str(d.replicas)
-        if rs.replicas == replicas and rs.annotations.get(DESIRED) == desired:
+        # scaleReplicaSet: the size and the desired-/max-replicas annotations are written together
+        desired, maximum = str(d.replicas), str(d.replicas + max_surge(d))
+        if (
+            rs.replicas == replicas
+            and rs.annotations.get(DESIRED) == desired
+            and rs.annotations.get(MAX_REPLICAS) == maximum
+        ):
             return
         old = rs.replicas
         rs.replicas = replicas
         rs.annotations[DESIRED] = desired
+        rs.annotations[MAX_REPLICAS] = maximum
         rs.generation += 1 if old != replicas else 0
         self._store.update(rs)
         if old != replicas:

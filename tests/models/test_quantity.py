@@ -82,7 +82,6 @@ def test_resource_value(name: str, text: str, value: int) -> None:
         "",
         "1Mb",
         "1 Gi",
-        "Ki",
         "1.2.3",
         "--1",
         "1e",
@@ -92,7 +91,7 @@ def test_resource_value(name: str, text: str, value: int) -> None:
         None,
         [1],
         float("inf"),
-        "1e9999",
+        "1e4294967297",  # exponent beyond int32 (upstream parses "Ki" alone and "1e9999": see _upstream)
     ],
 )
 def test_not_a_quantity(text: object) -> None:
@@ -177,8 +176,8 @@ def test_format_bytes_round_trips(amount: int) -> None:
 
 @given(naturals)
 def test_suffixes_scale(n: int) -> None:
-    assert parse_quantity(f"{n}Ki") == n * 1024
-    assert parse_quantity(f"{n}Mi") == n * 2**20
+    assert parse_quantity(f"{n}Ki") == min(n * 1024, 2**63 - 1)  # BinarySI caps at MaxInt64
+    assert parse_quantity(f"{n}Mi") == min(n * 2**20, 2**63 - 1)
     assert parse_quantity(f"{n}k") == n * 1000
     assert parse_quantity(f"{n}m") == Fraction(n, 1000)
     assert parse_quantity(f"{n}n") == Fraction(n, 10**9)
