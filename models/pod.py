@@ -6,6 +6,7 @@ and ``ephemeral-storage``, plain counts for extended resources (see ``models.qua
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import ClassVar
 
@@ -113,12 +114,37 @@ class NodeSelectorRequirement:
         if op in ("Gt", "Lt"):
             if not present or len(self.values) != 1:
                 return False
-            try:
-                have, want = int(labels[self.key]), int(self.values[0])
-            except ValueError:
+            have, want = _go_int64(labels[self.key]), _go_int64(self.values[0])
+            if have is None or want is None:
                 return False
             return have > want if op == "Gt" else have < want
         raise ValueError(f"unknown node selector operator {op!r}")
+
+    def parses(self) -> bool:
+        """Whether kube-scheduler can turn this requirement into a label selector requirement
+        (``nodeaffinity.nodeSelectorRequirementsAsSelector`` -> ``labels.NewRequirement``): In/NotIn values must be
+        valid label values, Gt/Lt have one base-10 int64 value. The API server accepts such a term, but the
+        scheduler's term then matches no node (k8s 1.35 ``component-helpers/scheduling/corev1/nodeaffinity``)."""
+        op = self.operator
+        if op in ("In", "NotIn"):
+            return all(len(v) <= 63 and _LABEL_VALUE.fullmatch(v) is not None for v in self.values)
+        if op in ("Gt", "Lt"):
+            return len(self.values) == 1 and _go_int64(self.values[0]) is not None
+        return True
+
+
+#: a label value (``validation.IsValidLabelValue``): at most 63 characters, alphanumerics at both ends
+_LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
+_GO_INT = re.compile(r"[+-]?[0-9]+")
+
+
+def _go_int64(text: str) -> int | None:
+    """``strconv.ParseInt(text, 10, 64)``: an optional sign and decimal digits (no spaces or underscores, which
+    Python's ``int`` would accept), within int64; None when Go would return an error."""
+    if _GO_INT.fullmatch(text) is None:
+        return None
+    value = int(text)
+    return value if -(2**63) <= value < 2**63 else None
 
 
 @attrs.frozen
@@ -127,10 +153,18 @@ class NodeSelectorTerm:
 
     match_expressions: tuple[NodeSelectorRequirement, ...] = ()
     match_fields: tuple[NodeSelectorRequirement, ...] = ()
+    #: every label requirement parses (see ``NodeSelectorRequirement.parses``); a term that does not matches nothing
+    parses: bool = attrs.field(
+        init=False,
+        eq=False,
+        repr=False,
+        default=attrs.Factory(lambda self: all(r.parses() for r in self.match_expressions), takes_self=True),
+    )
 
     def matches(self, labels: Mapping[str, str], node_name: str) -> bool:
-        """An empty term matches no node (Kubernetes' rule for a term without requirements)."""
-        if not self.match_expressions and not self.match_fields:
+        """An empty term matches no node (Kubernetes' rule for a term without requirements), nor does a term
+        whose requirements the scheduler cannot parse."""
+        if not self.parses or (not self.match_expressions and not self.match_fields):
             return False
         if not all(r.matches(labels) for r in self.match_expressions):
             return False

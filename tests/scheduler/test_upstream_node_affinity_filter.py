@@ -5,9 +5,8 @@ as stored in the reference index (a revision that predates the 1.32 PreFilter si
 ones 1.35 keeps). Each case runs PreFilter (when upstream does) and Filter on one node and checks the PreFilter
 status, its node-name restriction (``PreFilterResult.NodeNames``), and the Filter status (code and reason).
 
-Not ported: "Pod with an invalid value in Affinity term won't be scheduled onto the node" (a ``NotIn`` value that is
-not a valid label value makes upstream's selector fail to parse, so the term matches nothing; kubesim's
-``NodeSelectorRequirement.matches`` in models/pod.py does not validate label values).
+"Pod with an invalid value in Affinity term won't be scheduled onto the node": a ``NotIn`` value that is not a valid
+label value makes upstream's selector fail to parse, so the term matches nothing (``NodeSelectorTerm.parses``).
 """
 
 from __future__ import annotations
@@ -57,6 +56,17 @@ GPU_AND = (req("GPU", "Exists"), req("GPU", "NotIn", "AMD", "INTER"))
 # (name, pod spec kwargs, node labels, node name, args, run PreFilter,
 #  want PreFilter (code, reason) or None, want PreFilter node names or None, want Filter (code, reason) or None)
 CASES: list[Any] = [
+    (
+        "Pod with an invalid value in Affinity term won't be scheduled onto the node",
+        {"affinity": required(term(req("foo", "NotIn", "invalid value: ___@#$%^")))},
+        {"foo": "bar"},
+        "",
+        {},
+        True,
+        None,
+        None,
+        (UU, REASON_POD),
+    ),
     ("missing labels", {"node_selector": {"foo": "bar"}}, {}, "", {}, True, None, None, (UU, REASON_POD)),
     ("same labels", {"node_selector": {"foo": "bar"}}, {"foo": "bar"}, "", {}, True, None, None, None),
     (
@@ -424,3 +434,22 @@ def test_node_affinity_filter(
     # the vectorised filter (the path the scheduler takes on large clusters) must agree
     mask = plugin.filter_vector(CycleState(), p, t)
     assert (True if mask is None else bool(mask[t.slot_of[n.name]])) == st.is_success
+
+
+@pytest.mark.parametrize(
+    ("label", "value", "op", "matches"),
+    [
+        ("5", "3", "Gt", True),
+        ("+5", "3", "Gt", True),  # ParseInt takes a sign
+        ("-5", "-3", "Lt", True),
+        (" 5", "3", "Gt", False),  # but no spaces,
+        ("1_0", "3", "Gt", False),  # no underscores (Python's int() takes both)
+        ("5", "3.0", "Gt", False),  # no decimals
+        (str(2**63), "3", "Gt", False),  # and nothing beyond int64
+        (str(2**63 - 1), "3", "Gt", True),
+    ],
+)
+def test_gt_lt_parse_integers_as_go_strconv_does(label: str, value: str, op: str, matches: bool) -> None:
+    """labels.Requirement.Matches for Gt/Lt: both sides through ``strconv.ParseInt(s, 10, 64)``."""
+    t = term(req("n", op, value))
+    assert t.matches({"n": label}, "node") is matches
