@@ -1026,6 +1026,8 @@ def _build_profile(
                     f"profile {sp.scheduler_name!r}: plugin {ref.name!r} already registered as {point}"
                 )
             from_multi.append(ref.name)
+        # part 1, the overridden multiPoint plugins, keeps the order of the extension point's own list
+        override = [n for n in specific if n in override]
         ordered = override + from_multi + [n for n in specific if n not in override]
         points[point] = _dedupe(ordered, point, sp.scheduler_name)
     weights: dict[str, int] = {}
@@ -1038,6 +1040,8 @@ def _build_profile(
                 f"profile {sp.scheduler_name!r}: score plugin {ref.name!r} has negative weight {weight}"
             )
         weights[ref.name] = weight or 1
+    # only the plugins that score in this profile have a weight (a multiPoint plugin disabled at score has none)
+    weights = {name: w for name, w in weights.items() if name in points.get("score", [])}
     if len(points.get("queueSort", [])) != 1:
         raise ConfigError(f"profile {sp.scheduler_name!r}: exactly one queueSort plugin must be enabled")
     if not points.get("bind"):
