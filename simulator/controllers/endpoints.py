@@ -1,7 +1,12 @@
 """Endpoints for Services: the ready, non-terminating pods matching a Service's selector.
 
-As in Kubernetes, a pod leaves the ready addresses when its Ready condition turns False (e.g. when its node goes
-NotReady) or once it is marked for deletion; a Service without a selector gets no managed Endpoints.
+As in Kubernetes (pkg/controller/endpoint/endpoints_controller.go ``syncService`` with
+``endpointsliceutil.ShouldPodBeInEndpoints`` and ``addEndpointSubset``): a pod is listed only while it is not
+terminal (Succeeded/Failed), has an IP (kubesim: is bound to a node) and is not terminating (no
+``deletionTimestamp``); it goes to the ready addresses when its Ready condition is True, else to the not-ready
+addresses. So a pod leaves the ready addresses when its Ready condition turns False (e.g. when its node goes
+NotReady), and leaves the Endpoints entirely once it is marked for deletion. A Service without a selector gets no
+managed Endpoints. ``publishNotReadyAddresses`` is not modelled.
 """
 
 from __future__ import annotations
@@ -60,9 +65,9 @@ class EndpointsController:
         ready: list[str] = []
         not_ready: list[str] = []
         for pod in self._store.select("Pod", namespace, selector_from_map(svc.selector)):
-            if not pod.node_name or pod.is_terminal:
+            if not pod.node_name or pod.is_terminal or pod.deletion_timestamp is not None:
                 continue
-            if pod.ready and pod.deletion_timestamp is None:
+            if pod.ready:
                 ready.append(pod.name)
             else:
                 not_ready.append(pod.name)

@@ -2,13 +2,19 @@
 
 * Owners deleted with background propagation: every object whose ownerReference points at the deleted owner is
   deleted in turn (a Deployment's ReplicaSets, then their pods).
-* PodGC: pods bound to a node that no longer exists are force-deleted; terminated pods beyond
-  ``--terminated-pod-gc-threshold`` (12,500) are deleted oldest first.
+* PodGC (pkg/controller/podgc/gc_controller.go) runs a pass every ``gcCheckPeriod`` (20 s, from t=0):
+  - orphans: a pass that finds pods bound to a node that does not exist puts the node in quarantine for
+    ``quarantineTime`` (40 s); the pods are force-deleted when the node is still missing after it, i.e. by the pass
+    40 s after the one that first noticed (``gcOrphaned``);
+  - terminated pods beyond ``--terminated-pod-gc-threshold`` (12,500) are deleted by the next pass, the oldest by
+    creationTimestamp first (``gcTerminated``, ``byEvictionAndCreationTimestamp``; kubesim has no kubelet
+    "Evicted" pods, which would go first).
 """
 
 from __future__ import annotations
 
-from collections import deque
+import heapq
+import math
 
 from models.meta import KObject
 from models.node import Node
@@ -32,6 +38,12 @@ _TERMINAL = frozenset(("Succeeded", "Failed"))
 TERMINATED_POD_GC_THRESHOLD = 12500
 # podgc's quarantineTime: how long a pod's node must be missing before the pod counts as orphaned.
 ORPHAN_QUARANTINE = 40.0
+# podgc's gcCheckPeriod: one pass every 20 s.
+GC_CHECK_PERIOD = 20.0
+
+
+def _creation_order(pod: Pod) -> tuple[float, str, str]:
+    return (pod.creation_timestamp, pod.namespace, pod.name)
 
 
 class GarbageCollector:
@@ -43,11 +55,9 @@ class GarbageCollector:
         self._store = ctx.store
         self._engine = ctx.engine
         self._threshold = terminated_threshold
-        # Terminated pods oldest first. A deque, not dict order: popping a dict's first key again and again makes
-        # each next(iter(dict)) skip every deleted slot before it, which turns a long run quadratic.
         self._terminated: dict[str, Pod] = {}
-        self._terminated_order: deque[Pod] = deque()
         self._collect_pending = False
+        self._quarantined: set[str] = set()
         for kind in OWNER_KINDS:
             ctx.store.watch(kind, self._on_owner)
         ctx.store.watch("Node", self._on_node)
@@ -64,42 +74,51 @@ class GarbageCollector:
             elif self._store.get_key(dependent.KIND, dependent.key) is dependent:
                 self._store.delete(dependent)
 
+    def _next_pass(self) -> float:
+        now = self._engine.now
+        return math.ceil(now / GC_CHECK_PERIOD - 1e-9) * GC_CHECK_PERIOD
+
+    def _quarantine(self, node_name: str) -> None:
+        """The pass at or after now notices ``node_name`` missing; its pods go ``quarantineTime`` after that."""
+        if node_name not in self._quarantined:
+            self._quarantined.add(node_name)
+            self._engine.call_at(self._next_pass() + ORPHAN_QUARANTINE, self._delete_orphans, node_name)
+
     def _on_node(self, change: str, node: Node) -> None:
-        if change == DELETED:
-            self._engine.call_soon(self._delete_orphans, node.name)
+        if change == DELETED and any(True for _ in self._store.pods_on_node(node.name)):
+            self._quarantine(node.name)
 
     def _delete_orphans(self, node_name: str) -> None:
+        self._quarantined.discard(node_name)
         if self._store.get("Node", "", node_name) is not None:
-            return
+            return  # the node came back during the quarantine
         for pod in list(self._store.pods_on_node(node_name)):
-            self._store.delete(pod)
+            self._store.delete(pod)  # force-deleted (grace period 0)
 
     def _on_pod(self, change: str, pod: Pod) -> None:
         if change == DELETED:
             self._terminated.pop(pod.uid, None)
-        elif change == ADDED and pod.spec.node_name and self._store.get("Node", "", pod.node_name) is None:
+        elif change == ADDED and pod.node_name and self._store.get("Node", "", pod.node_name) is None:
             # Created bound to a node that does not exist (spec.nodeName): PodGC's orphan sweep deletes it once
             # the node has been missing for its 40 s quarantine.
-            self._engine.call_later(ORPHAN_QUARANTINE, self._delete_orphan, pod)
+            self._quarantine(pod.node_name)
         elif pod.phase in _TERMINAL and pod.uid not in self._terminated:  # pod.is_terminal, inlined
             self._terminated[pod.uid] = pod
-            self._terminated_order.append(pod)
-            if len(self._terminated) > self._threshold and not self._collect_pending:
+            # A threshold <= 0 turns terminated-pod GC off (gc_controller.go: gcTerminated only if > 0).
+            if 0 < self._threshold < len(self._terminated) and not self._collect_pending:
                 self._collect_pending = True
-                self._engine.call_soon(self._collect_terminated)
-
-    def _delete_orphan(self, pod: Pod) -> None:
-        if self._store.contains(pod) and self._store.get("Node", "", pod.node_name) is None:
-            self._store.delete(pod)
+                self._engine.call_at(self._next_pass(), self._collect_terminated)
 
     def _collect_terminated(self) -> None:
         self._collect_pending = False
-        order = self._terminated_order
-        while len(self._terminated) > self._threshold and order:
-            pod = order.popleft()
-            if self._terminated.pop(pod.uid, None) is None:
-                continue  # deleted by someone else meanwhile
+        excess = len(self._terminated) - self._threshold
+        if excess <= 0:
+            return
+        if excess < len(self._terminated) // 2:
+            oldest = heapq.nsmallest(excess, self._terminated.values(), key=_creation_order)
+        else:
+            oldest = sorted(self._terminated.values(), key=_creation_order)[:excess]
+        for pod in oldest:
+            del self._terminated[pod.uid]
             if self._store.contains(pod):
                 self._store.delete(pod)
-        if len(order) > 2 * len(self._terminated) + 1024:  # drop entries of pods deleted by others
-            self._terminated_order = deque(p for p in order if p.uid in self._terminated)
