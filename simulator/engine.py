@@ -2,16 +2,10 @@
 
 Why it looks like this:
 
-* Events run in ``(time, priority, sequence)`` order. ``sequence`` is a counter, so two events at the same time
-  and priority run in the order they were scheduled (FIFO). Cancelling is lazy: the handle is flagged and skipped
-  when it comes up, which keeps cancel O(1).
-* The queue is a binary heap plus *lanes*. A large heap is slow: every push and pop walks log(n) levels of entries
-  scattered in memory (at 100,000 pods, ~11,000 pending timers made heap pops alone ~7 % of a run). But most
-  timers are "the same delay from now" (a container's startup, a pod's run time, a back-off step), and timers
-  set with one delay come due in the order they were set, because the clock never goes back. So each
-  (delay, priority) of ``call_later`` gets a FIFO lane, and only a lane's head sits in the heap, next to the
-  ``call_at``/``call_soon`` events: a few dozen entries instead of one per pending timer. The order of events
-  is exactly the heap-only order.
+* The queue is a binary heap of ``(time, priority, sequence, handle)`` tuples. ``sequence`` is a counter, so two
+  events at the same time and priority run in the order they were scheduled (FIFO), and tuple comparison never
+  reaches the handle. Cancelling is lazy: the handle is flagged and skipped when popped, which keeps cancel O(1)
+  and the heap O(log n).
 * Randomness comes only from ``Engine.rng(name)``: each name gets its own ``random.Random`` seeded from a hash of
   (run seed, name). Adding a new stream therefore never shifts the numbers another stream draws.
 * Processes are plain ``async def`` coroutines driven by ``send()`` from the engine's own loop: no asyncio, no
@@ -24,11 +18,9 @@ from __future__ import annotations
 import gc
 import hashlib
 import heapq
-import math
 import random
-from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Generator
-from heapq import heappop, heappush, heapreplace
+from heapq import heappop, heappush
 from typing import Any
 
 __all__ = [
@@ -58,10 +50,9 @@ class SimulationTimeout(Exception):
 class Handle(list):  # type: ignore[type-arg]
     """A scheduled callback; ``cancel()`` stops it from running (safe to call twice or after it ran).
 
-    Why a list: the handle *is* the queue entry ``[when, priority, sequence, callback, args, engine, lane]``, so
+    Why a list: the handle *is* the heap entry ``[when, priority, sequence, callback, args, engine]``, so
     scheduling allocates one object and the heap compares entries in C. ``sequence`` is unique, so comparison
-    never reaches the callback. A handle that ran or was cancelled has ``callback`` None. ``lane`` is the FIFO
-    lane the handle was queued in (None for a handle queued in the heap directly).
+    never reaches the callback. A handle that ran or was cancelled has ``callback`` None.
     """
 
     __slots__ = ()
@@ -84,17 +75,6 @@ class Handle(list):  # type: ignore[type-arg]
         if self[3] is not None:
             self[3] = None
             self[5]._handle_cancelled()
-
-
-class _Lane(deque[Handle]):
-    """Handles set with one (delay, priority), hence due in the order they were set; the head is in the heap.
-
-    The deque holds the handles queued behind the head. ``key`` is the lane's key in ``Engine._lanes``.
-    """
-
-    __slots__ = ("key",)
-
-    key: object
 
 
 class Signal:
@@ -212,77 +192,25 @@ class Engine:
     def __init__(self, seed: int = 0) -> None:
         self.now: float = 0.0
         self.seed = seed
-        self._heap: list[Handle] = []
-        # Lanes by key: the delay for NORMAL priority (the common case, no tuple to build), else (delay, priority).
-        # A lane is here exactly while its head is in the heap; emptied lanes are kept in ``_spare`` for reuse.
-        self._lanes: dict[object, _Lane] = {}
-        self._spare: list[_Lane] = []
+        self._queue: list[Handle] = []
         self._seq = 0
         self._rngs: dict[str, random.Random] = {}
         self._predicate_waiters: list[tuple[Callable[[], bool], Process]] = []
         self.events_processed = 0
         # When the latest event ran: equal to ``now`` when the current instant has (partly) run already.
         self.last_event_time: float | None = None
-        self._cancelled = 0  # cancelled entries still queued (in the heap or a lane)
-
-    @property
-    def _queue(self) -> list[Handle]:
-        """Every queued entry, heap and lanes (cancelled ones too), for tests and debugging: O(n)."""
-        entries = list(self._heap)
-        for lane in self._lanes.values():
-            entries.extend(lane)
-        return entries
+        self._cancelled = 0  # cancelled entries still in the heap
 
     def _handle_cancelled(self) -> None:
-        # Timer churn (arm a timeout, call it off) leaves many dead entries queued, and the heap pays log(size)
-        # for them on every push and pop. Once they are over half of what is queued, drop them: O(n) per n/2
-        # cancels, so O(1) amortised; the order of live events is unchanged (their keys are unique). Counting
-        # what the lanes hold costs O(lanes), so the ratio is only looked at every 256th cancel.
+        # Timer churn (arm a timeout, call it off) leaves many dead entries in the heap, and every push and
+        # pop pays log(heap size) for them. Once they are over half the heap, rebuild it without them: O(n)
+        # per n/2 cancels, so O(1) amortised; the order of live events is unchanged (their keys are unique).
         self._cancelled = n = self._cancelled + 1
-        if n > 512 and not n & 255:
-            queued = len(self._heap) + sum(map(len, self._lanes.values()))
-            if n + n > queued:
-                self._compact()
-
-    def _compact(self) -> None:
-        lanes = self._lanes
-        for lane in lanes.values():
-            live = [entry for entry in lane if entry[3] is not None]
-            if len(live) < len(lane):
-                lane.clear()
-                lane.extend(live)
-        heap: list[Handle] = []
-        for entry in self._heap:
-            if entry[3] is not None:
-                heap.append(entry)
-                continue
-            lane = entry[6]
-            if lane is not None:  # a dead lane head: the lane's next (live) entry takes its place
-                if lane:
-                    heap.append(lane.popleft())
-                else:
-                    del lanes[lane.key]
-        heapq.heapify(heap)
-        self._heap[:] = heap  # in place: run() holds the list
-        self._cancelled = 0
-
-    def _pop(self) -> Handle:
-        """Remove and return the heap's first entry; its lane's next entry (if any) takes its place."""
-        heap = self._heap
-        entry = heap[0]
-        lane = entry[6]
-        if lane:
-            heapreplace(heap, lane.popleft())
-        else:
-            heappop(heap)
-            if lane is not None:
-                self._retire(lane)
-        return entry
-
-    def _retire(self, lane: _Lane) -> None:
-        del self._lanes[lane.key]
-        if len(self._spare) < 64:
-            self._spare.append(lane)
+        queue = self._queue
+        if n > 512 and n + n > len(queue):
+            queue[:] = [entry for entry in queue if entry[3] is not None]
+            heapq.heapify(queue)
+            self._cancelled = 0
 
     # -- scheduling ---------------------------------------------------------------------------------------------
     def call_at(
@@ -292,37 +220,27 @@ class Engine:
         if when < self.now:
             when = self.now
         self._seq = seq = self._seq + 1
-        handle = Handle((when, priority, seq, callback, args, self, None))
-        heappush(self._heap, handle)
+        handle = Handle((when, priority, seq, callback, args, self))
+        heappush(self._queue, handle)
         return handle
 
     def call_later(
         self, delay: float, callback: Callable[..., object], *args: Any, priority: int = NORMAL
     ) -> Handle:
         """Run ``callback(*args)`` ``delay`` seconds of virtual time from now."""
-        if not delay > 0.0:
-            return self.call_at(self.now, callback, *args, priority=priority)
-        when = self.now + delay
+        # call_at inlined: this is the hottest scheduling path (timers, process sleeps)
+        now = self.now
+        when = now + delay
+        if when < now:
+            when = now
         self._seq = seq = self._seq + 1
-        key = delay if priority == NORMAL else (delay, priority)
-        lane = self._lanes.get(key)
-        if lane is not None:
-            handle = Handle((when, priority, seq, callback, args, self, lane))
-            lane.append(handle)
-            return handle
-        lane = self._spare.pop() if self._spare else _Lane()
-        lane.key = key
-        self._lanes[key] = lane
-        handle = Handle((when, priority, seq, callback, args, self, lane))
-        heappush(self._heap, handle)
+        handle = Handle((when, priority, seq, callback, args, self))
+        heappush(self._queue, handle)
         return handle
 
     def call_soon(self, callback: Callable[..., object], *args: Any, priority: int = NORMAL) -> Handle:
         """Run ``callback(*args)`` at the current instant, after everything already queued for it."""
-        self._seq = seq = self._seq + 1
-        handle = Handle((self.now, priority, seq, callback, args, self, None))
-        heappush(self._heap, handle)
-        return handle
+        return self.call_at(self.now, callback, *args, priority=priority)
 
     # -- processes ----------------------------------------------------------------------------------------------
     def process(self, coro: Coroutine[Any, Any, Any], name: str = "process") -> Process:
@@ -362,17 +280,17 @@ class Engine:
     # -- running ------------------------------------------------------------------------------------------------
     def peek(self) -> float | None:
         """Time of the next live event, or None when the queue is empty."""
-        heap = self._heap
-        while heap and heap[0][3] is None:
-            self._pop()
+        queue = self._queue
+        while queue and queue[0][3] is None:
+            heapq.heappop(queue)
             self._cancelled -= 1
-        return heap[0][0] if heap else None
+        return queue[0][0] if queue else None
 
     def step(self) -> bool:
         """Run the next live event. Returns False when there is none."""
-        heap = self._heap
-        while heap:
-            entry = self._pop()
+        queue = self._queue
+        while queue:
+            entry = heapq.heappop(queue)
             callback = entry[3]
             if callback is None:
                 self._cancelled -= 1
@@ -392,11 +310,8 @@ class Engine:
         With ``until``, the clock ends exactly at ``until``, so running in slices (``run(now + dt)``) gives the
         same run as one call.
         """
-        heap = self._heap
-        lanes = self._lanes
-        spare = self._spare
+        queue = self._queue
         processed = 0
-        bound = math.inf if until is None else until
         # Why the cyclic garbage collector is paused while events run: a simulation holds hundreds of thousands of
         # long-lived objects (pods, timers, index entries) that CPython's collector would traverse again and again
         # (about a fifth of run time at 100,000 pods), while what a run discards is freed by reference counting.
@@ -405,30 +320,35 @@ class Engine:
         gc_was_enabled = gc.isenabled()
         gc.disable()
         try:
-            while heap:
-                # self._pop(), inlined: this loop runs once per event
-                entry = heap[0]
-                callback = entry[3]
-                if callback is not None and entry[0] > bound:
-                    break
-                lane = entry[6]
-                if lane:
-                    heapreplace(heap, lane.popleft())
-                else:
-                    heappop(heap)
-                    if lane is not None:  # self._retire(lane), inlined
-                        del lanes[lane.key]
-                        if len(spare) < 64:
-                            spare.append(lane)
-                if callback is None:
-                    self._cancelled -= 1
-                    continue
-                self.now = entry[0]
-                entry[3] = None
-                callback(*entry[4])
-                processed += 1
-                if self._predicate_waiters:
-                    self._check_predicates()
+            if until is None:
+                while queue:
+                    entry = heappop(queue)
+                    callback = entry[3]
+                    if callback is None:
+                        self._cancelled -= 1
+                        continue
+                    self.now = entry[0]
+                    entry[3] = None
+                    callback(*entry[4])
+                    processed += 1
+                    if self._predicate_waiters:
+                        self._check_predicates()
+            else:
+                while queue:
+                    entry = heappop(queue)
+                    callback = entry[3]
+                    if callback is None:
+                        self._cancelled -= 1
+                        continue
+                    if entry[0] > until:
+                        heappush(queue, entry)  # same key: the heap order is unchanged
+                        break
+                    self.now = entry[0]
+                    entry[3] = None
+                    callback(*entry[4])
+                    processed += 1
+                    if self._predicate_waiters:
+                        self._check_predicates()
         finally:
             self.events_processed += processed
             if processed:
