@@ -38,6 +38,8 @@ __all__ = [
     "CronSchedule",
     "CronSyntaxError",
     "job_name",
+    "most_recent_schedule_time",
+    "next_schedule_time",
     "parse_schedule",
 ]
 
@@ -206,6 +208,52 @@ def _rfc1123z(t: float) -> str:
     return dt.datetime.fromtimestamp(t, tz=_UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")
 
 
+NONE_MISSED, FEW_MISSED, MANY_MISSED = 0, 1, 2
+
+
+def most_recent_schedule_time(sched: CronSchedule, earliest: float, now: float) -> tuple[float | None, int]:
+    """``mostRecentScheduleTime`` (``utils.go``): the latest schedule time in (earliest, now] and whether none,
+    a few or more than 100 were missed.
+
+    As upstream, past the second schedule time the count is estimated from the first interval and the search for
+    the most recent time starts one interval before the estimate, so an irregular schedule (``30 10,11,12 * *
+    1-5``) can come back with no time at all (``utils_test.go`` "another complex schedule").
+
+    Raises:
+        CronSyntaxError: two schedule times are less than 1 s apart (a schedule that never comes).
+    """
+    t1 = sched.next(earliest)
+    t2 = sched.next(t1) if t1 != float("inf") else t1
+    if t1 != float("inf") and now < t1:
+        return None, NONE_MISSED
+    if t2 != float("inf") and now < t2:
+        return t1, NONE_MISSED
+    # robfig/cron's Next gives the zero time for a schedule with no time in the next five years
+    interval = round(t2 - t1) if t2 != float("inf") else 0
+    if interval < 1:
+        raise CronSyntaxError("time difference between two schedules is less than 1 second")
+    missed = int(now - t1) // interval + 1
+    recent: float | None = None
+    t = sched.next(t1 + (missed - 2) * interval)
+    while t <= now:
+        recent = t
+        t = sched.next(t)
+    return recent, MANY_MISSED if missed > TOO_MANY_MISSED else FEW_MISSED
+
+
+def next_schedule_time(sched: CronSchedule, earliest: float, now: float) -> float:
+    """When ``nextScheduleTimeDuration`` requeues the CronJob (before the 100 ms ``nextScheduleDelta``): the
+    schedule time after the most recent one (without startingDeadlineSeconds), after ``earliest`` when nothing
+    was missed, else after now."""
+    try:
+        recent, missed = most_recent_schedule_time(sched, earliest, now)
+    except CronSyntaxError:
+        recent, missed = now, FEW_MISSED
+    if recent is None:
+        recent = earliest if missed == NONE_MISSED else now
+    return sched.next(recent)
+
+
 @attrs.define
 class CronJobStatus:
     """``CronJob.status``: the active Jobs' names, lastScheduleTime and lastSuccessfulTime."""
@@ -266,8 +314,11 @@ class CronJobController:
         if isinstance(parsed, str):
             if cronjob.uid not in self._invalid_reported:
                 self._invalid_reported.add(cronjob.uid)
+                # cronjob_controllerv2.go: a schedule cron.ParseStandard rejects (the API server's validation would
+                # have refused it) is an "UnparseableSchedule" Warning with the schedule quoted as Go's %q.
+                quoted = '"' + cronjob.schedule.replace("\\", "\\\\").replace('"', '\\"') + '"'
                 self._store.event(
-                    cronjob, "InvalidSchedule", f"invalid schedule: {cronjob.schedule} : {parsed}", "Warning"
+                    cronjob, "UnparseableSchedule", f"unparseable schedule: {quoted} : {parsed}", "Warning"
                 )
             return None
         return parsed
@@ -310,14 +361,32 @@ class CronJobController:
                 self._store.event(cronjob, "MissingJob", f"Active job went missing: {name}")
 
     def _start_due(self, cronjob: CronJob, status: CronJobStatus) -> None:
+        """``syncCronJob`` from the schedule on: start the most recent unmet time, requeue for the next."""
         if cronjob.deletion_timestamp is not None or cronjob.suspend or cronjob.job_template is None:
             return
         sched = self._schedule(cronjob)
         if sched is None:
             return
         now = self._engine.now
-        scheduled = self._most_recent_unmet(cronjob, status, sched, now)
+        earliest = self._earliest(cronjob, status)
+        if cronjob.starting_deadline_seconds is not None:
+            earliest = max(earliest, now - cronjob.starting_deadline_seconds)
+        try:
+            scheduled, missed = most_recent_schedule_time(sched, earliest, now)
+        except CronSyntaxError as err:
+            # cronjob_controllerv2.go: an error from nextScheduleTime is an "InvalidSchedule" Warning, and the
+            # CronJob is not requeued until it changes (e.g. "59 23 31 2 *", which never comes).
+            self._store.event(
+                cronjob, "InvalidSchedule", f"invalid schedule: {cronjob.schedule} : {err}", "Warning"
+            )
+            return
         if scheduled is not None:
+            if missed == MANY_MISSED:
+                self._store.event(
+                    cronjob, "TooManyMissedTimes",
+                    "too many missed start times. Set or decrease .spec.startingDeadlineSeconds or check clock skew",
+                    "Warning",
+                )  # fmt: skip
             deadline = cronjob.starting_deadline_seconds
             name = job_name(cronjob, scheduled)
             if deadline is not None and scheduled + deadline < now:
@@ -340,43 +409,15 @@ class CronJobController:
                             self._delete_job(cronjob, job)
                         status.active.remove(active)
                 self._create_job(cronjob, status, scheduled, name)
-        base = scheduled if scheduled is not None else self._earliest(cronjob, status)
-        following = sched.next(max(base, now) if sched.every is None else base)
-        while following <= now:  # @every after a long gap
-            following = sched.next(following)
-        if following != float("inf"):
-            self._queue.add_at(cronjob.key, following + NEXT_SCHEDULE_DELTA)
+        requeue = next_schedule_time(sched, self._earliest(cronjob, status), now)
+        if requeue != float("inf"):
+            self._queue.add_at(cronjob.key, requeue + NEXT_SCHEDULE_DELTA)
 
     @staticmethod
     def _earliest(cronjob: CronJob, status: CronJobStatus) -> float:
         return (
             status.last_schedule_time if status.last_schedule_time is not None else cronjob.creation_timestamp
         )
-
-    def _most_recent_unmet(
-        self, cronjob: CronJob, status: CronJobStatus, sched: CronSchedule, now: float
-    ) -> float | None:
-        """``mostRecentScheduleTime``: the latest schedule time in (earliest, now], or None."""
-        earliest = self._earliest(cronjob, status)
-        if cronjob.starting_deadline_seconds is not None:
-            earliest = max(earliest, now - cronjob.starting_deadline_seconds)
-        first = sched.next(earliest)
-        if first > now:
-            return None
-        recent, missed = first, 1
-        while True:
-            following = sched.next(recent)
-            if following > now:
-                break
-            recent, missed = following, missed + 1
-        if missed > TOO_MANY_MISSED:
-            self._store.event(
-                cronjob, "TooManyMissedTimes",
-                f"too many missed start times: {missed}. Set or decrease .spec.startingDeadlineSeconds or check "
-                "clock skew",
-                "Warning",
-            )  # fmt: skip
-        return recent
 
     def _create_job(self, cronjob: CronJob, status: CronJobStatus, scheduled: float, name: str) -> None:
         template = cronjob.job_template
@@ -432,8 +473,7 @@ class CronJobController:
                 key=lambda j: (
                     j.status.start_time is None,
                     j.status.start_time or 0.0,
-                    j.creation_timestamp,
-                    j.name,
+                    j.name,  # byJobStartTime: equal start times by name
                 )
             )
             for job in finished[:surplus]:

@@ -78,7 +78,9 @@ DAEMON_TOLERATIONS = (
 
 
 def add_daemon_tolerations(tolerations: tuple[Toleration, ...]) -> tuple[Toleration, ...]:
-    """``AddOrUpdateTolerationInPodSpec`` for each DaemonSet toleration: replace a matching one, else append."""
+    """``AddOrUpdateTolerationInPodSpec`` for each DaemonSet toleration: every toleration that matches it
+    (``MatchToleration``: key, operator, value and effect; tolerationSeconds aside) is replaced by it, else it is
+    appended."""
     result = list(tolerations)
     for extra in DAEMON_TOLERATIONS:
         same = [
@@ -87,9 +89,9 @@ def add_daemon_tolerations(tolerations: tuple[Toleration, ...]) -> tuple[Tolerat
             if (t.key, t.operator, t.effect) == (extra.key, extra.operator, extra.effect)
             and t.value == extra.value
         ]
-        if same:
-            result[same[0]] = extra
-        else:
+        for i in same:
+            result[i] = extra
+        if not same:
             result.append(extra)
     return tuple(result)
 
@@ -326,7 +328,9 @@ class DaemonSetController:
         key = (ds.uid, node_name)
         entry = self._backoff.get(key)
         if entry is not None and now < entry[1] + entry[0]:
-            self._queue.add_at(ds.key, entry[1] + entry[0])
+            # podsShouldBeOnNode: enqueueDaemonSetAfter(ds, failedPodsBackoff.Get(key)), the whole current delay
+            # from now (not what is left of it).
+            self._queue.add_at(ds.key, now + entry[0])
             return True
         if entry is None or now - entry[1] > 2 * FAILED_BACKOFF_MAX:
             delay = FAILED_BACKOFF_INITIAL

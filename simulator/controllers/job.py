@@ -99,8 +99,8 @@ class _JobState:
         "counted",
         "failures_after_last_success",
         "last_failure_time",
+        "released",
         "succeeded_indexes",
-        "suspend_deleted",
         "ttl_timer",
         "vanished_failed",
         "vanished_succeeded",
@@ -108,7 +108,9 @@ class _JobState:
 
     def __init__(self) -> None:
         self.counted: set[str] = set()
-        self.suspend_deleted: set[str] = set()
+        # Pods the controller deleted itself in manageJob (surplus, suspend): upstream's deleteJobPods removes
+        # their tracking finalizer before deleting them, so they never count as failed.
+        self.released: set[str] = set()
         self.vanished_failed = 0
         self.vanished_succeeded: list[int | None] = []
         self.succeeded_indexes: set[int] = set()
@@ -157,7 +159,7 @@ class JobController:
                 state.counted.add(pod.uid)
                 if pod.phase == "Succeeded":
                     state.vanished_succeeded.append(completion_index(pod))
-                elif pod.uid not in state.suspend_deleted:
+                elif pod.uid not in state.released:
                     state.vanished_failed += 1
         self._queue.add(f"{pod.namespace}/{ref.name}")
 
@@ -192,7 +194,7 @@ class JobController:
                 new_succeeded.append(completion_index(pod))
             elif pod.phase == "Failed" or pod.deletion_timestamp is not None:
                 state.counted.add(pod.uid)
-                if pod.uid not in state.suspend_deleted:
+                if pod.uid not in state.released:
                     new_failed += 1
         if new_succeeded:
             # All observed at this instant: a success resets the back-off (no failure is after it).
@@ -287,7 +289,7 @@ class JobController:
         """``manageJob``: delete surplus (or, when suspended, all) active pods, create missing ones."""
         if job.suspend:
             for pod in active:
-                state.suspend_deleted.add(pod.uid)
+                state.released.add(pod.uid)
                 self._delete(job, pod)
             return [], bool(active)
         if job.completions is None:
@@ -308,6 +310,9 @@ class JobController:
             )
             surplus = ranked[: min(len(active) - want, MAX_POD_CREATE_DELETE_PER_SYNC)]
             for pod in surplus:
+                # deleteJobPods: the finalizer goes first, so a surplus pod is not a failure
+                # (TestControllerSyncJob "too many active pods": failed stays 0).
+                state.released.add(pod.uid)
                 self._delete(job, pod)
             return [p for p in active if p not in surplus], True
         diff = want - len(active)

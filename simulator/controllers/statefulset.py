@@ -14,8 +14,9 @@ This follows kube-controller-manager's StatefulSet controller (``pkg/controller/
 * At most one pod per identity: a pod that is Terminating (e.g. stuck on an unreachable node) still holds its
   ordinal, so its replacement is created only after the old object has left the store.
 * RollingUpdate: with the ``MaxUnavailableStatefulSet`` feature (beta, on by default from v1.35) up to
-  ``maxUnavailable`` (percent rounded up) minus the unavailable pods are deleted per sync, highest ordinal first,
-  down to ``partition``; before v1.35 one pod at a time, waiting for each to be available again.
+  ``maxUnavailable`` (a percentage of replicas rounded down, at least 1) minus the unavailable pods are deleted
+  per sync, highest ordinal first, down to ``partition``; before v1.35 one pod at a time, waiting for each to be
+  Running and Ready again (``isHealthy``: minReadySeconds is not waited for on this path).
   ``currentRevision`` becomes the update revision once every pod is updated and Ready
   (``completeRollingUpdate``). OnDelete leaves pods alone; pods created later get the update revision.
 
@@ -42,6 +43,7 @@ __all__ = [
     "POD_NAME_LABEL",
     "REVISION_LABEL",
     "StatefulSetController",
+    "max_unavailable",
     "ordinal_of",
 ]
 
@@ -56,10 +58,12 @@ def ordinal_of(set_name: str, pod_name: str) -> int:
     return int(suffix) if parent == set_name and suffix.isdigit() and suffix.isascii() else -1
 
 
-def _scaled_up(value: int | str, total: int) -> int:
-    if isinstance(value, int):
-        return value
-    return math.ceil(int(value.rstrip("%")) * total / 100)
+def max_unavailable(value: int | str, replicas: int) -> int:
+    """``getStatefulSetMaxUnavailable``: a percentage of ``spec.replicas`` rounded *down* (``roundUp`` false in
+    ``GetScaledValueFromIntOrPercent``), and never below 1 (``TestGetStatefulSetMaxUnavailable``: 10% of 25 is 2,
+    50% of 5 is 2, 0 or 0% is 1)."""
+    scaled = value if isinstance(value, int) else math.floor(int(value.rstrip("%")) * replicas / 100)
+    return max(1, scaled)
 
 
 def _running_ready(pod: Pod) -> bool:
@@ -236,15 +240,16 @@ class StatefulSetController:
                 ):
                     self._delete(sts, pod)
                     return
-                if not _healthy(pod, min_ready, now):
+                # isHealthy: Running, Ready and not Terminating (this path does not wait for minReadySeconds)
+                if pod is None or pod.deletion_timestamp is not None or not _running_ready(pod):
                     return
             return
         # updateStatefulSetAfterInvariantEstablished (v1.35): unavailable pods count against maxUnavailable.
-        max_unavailable = max(1, _scaled_up(sts.max_unavailable, len(replicas)))
+        allowed = max_unavailable(sts.max_unavailable, max(sts.replicas, 0))
         unavailable = sum(1 for pod in replicas if not _healthy(pod, min_ready, now))
-        if unavailable > max_unavailable:
+        if unavailable >= allowed:
             return
-        budget = max_unavailable - unavailable
+        budget = allowed - unavailable
         index = len(replicas) - 1
         while index >= partition and budget > 0:
             pod = replicas[index]
