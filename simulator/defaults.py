@@ -65,12 +65,16 @@ class KubeDefaults:
     min_feasible_nodes_to_find: int = 100
     min_feasible_nodes_percentage_to_find: int = 5
     base_percentage_of_nodes_to_score: int = 50
+    # SchedulerPopFromBackoffQ (KEP-5142): an idle scheduler takes the next pod from backoffQ, whose expiries
+    # are whole-second windows; beta and on by default from 1.33 (pkg/features/kube_features.go)
+    scheduler_pop_from_backoffq: bool = False
 
 
 # Changes by version: (version, field, value). Values before the first entry are the dataclass defaults.
 _CHANGES: tuple[tuple[str, str, object], ...] = (
     # KEP-4633 raised node-monitor-grace-period from 40 s to 50 s in v1.32 (kube-controller-manager).
     ("1.32", "node_monitor_grace_period", 50.0),
+    ("1.33", "scheduler_pop_from_backoffq", True),
 )
 
 

@@ -575,7 +575,7 @@ class Profile:
 
         ``composite=False`` skips the composite cache (the caller already found that it cannot decide).
         """
-        if not explain and self.fast_ok and not self.handle.nominated:
+        if not explain and self.fast_ok and not self.handle.nominated and not pod.nominated_node_name:
             # nominated pods are only accounted for by the reference path (RunFilterPluginsWithNominatedPods)
             comp = self.composite
             if comp is not None and composite:
@@ -728,18 +728,32 @@ class Profile:
         nodes_rec: dict[str, Any] = record["nodes"] if record is not None else {}
         recording = record is not None
         nom = pod.nominated_node_name
-        if nom and n:
+        nom_index = -1  # the nominated node's place in ``infos`` (-1: not searched below)
+        nom_failed = False
+        if nom:
             # evaluateNominatedNode (1.35 schedule_one.go): a pod nominated by an earlier preemption tries that
-            # node alone first, and takes it without scoring if it fits
-            nom_info = next((ni for ni in infos if ni.name == nom), None)
+            # node alone first (any node of the snapshot, whatever the PreFilterResult), and takes it without
+            # scoring if it fits. findNodesThatFitPod returns before it moves nextStartNodeIndex, so the cursor
+            # stays where it is.
+            nom_info: NodeInfo | None = None
+            for i, ni in enumerate(infos):
+                if ni.name == nom:
+                    nom_index, nom_info = i, ni
+                    break
+            if nom_info is None and nom in table.slot_of:
+                slot = table.slot_of[nom]
+                nom_node = table.nodes[slot]
+                if nom_node is not None:
+                    nom_info = NodeInfo(table, slot, nom_node)
             if nom_info is not None:
                 failed, frec = self._filter_node(state, pod, nom_info, filters, recording)
                 if failed is None:
-                    cursor.index = (cursor.index + 1) % n_all
                     if record is not None:
                         nodes_rec[nom] = {"feasible": True, "filters": frec, "scores": [], "total": 0}
                         record["selected"] = nom
                     return ScheduleResult(nom, feasible=1, evaluated=1, record=record)
+                # its status stays in the diagnosis (an Error status is not recorded, upstream logs it)
+                nom_failed = failed.code != Code.Error
         processed = 0
         start = cursor.index
         for i in range(n):
@@ -759,7 +773,11 @@ class Profile:
                 rejected.add(failed.plugin)
                 for reason in failed.reasons:
                     reasons[reason] = reasons.get(reason, 0) + 1
-        if n:
+        if nom_failed and (nom_index < 0 or (nom_index - start) % n >= processed):
+            # processedNodes = feasible + NodeToStatus.Len(): the nominated node's failure counts even when the
+            # search stopped before reaching it again
+            processed += 1
+        if n or nom_failed:
             cursor.index = (start + processed) % n_all
         if not feasible:
             if absent:

@@ -1,14 +1,27 @@
-"""The scheduling queue (internal/queue/scheduling_queue.go, 1.35, simplified): activeQ, backoffQ, unschedulable.
+"""The scheduling queue (pkg/scheduler/backend/queue, 1.35, simplified): activeQ, backoffQ, unschedulable.
 
 * activeQ: a heap ordered by the profile's QueueSort plugin; the scheduler pops one pod per cycle.
-* backoffQ: pods wait ``initial * 2^(attempts-1)`` seconds (capped at the max) after their last failure. Each pod
-  has its own timer on the virtual clock (kube-scheduler flushes backoffQ every second; kubesim moves a pod at
-  the exact expiry).
+* backoffQ: pods wait ``initial * 2^(attempts-1)`` seconds (capped at the max; 0 before any attempt) after their
+  last failure. With ``SchedulerPopFromBackoffQ`` (beta, on by default since 1.33, so on in 1.35) the expiry is
+  truncated to the 1 s ordering window (``alignToWindow``), a pod counts as backing off while that window is not
+  over (``isPodBackingoff``: expiry >= truncate(now)), and the backoffQ is flushed on whole seconds, so a pod moves
+  to activeQ at ``truncate(timestamp + backoff) + 1 s``. Each pod has its own timer at that instant on the virtual
+  clock (virtual time 0 is taken as a whole second). Two heaps, as upstream: pods that failed with rejector
+  plugins (podBackoffQ) and pods that failed without any (an error, or no nodes at all: podErrorBackoffQ).
+* PopFromBackoffQ: when activeQ is empty the scheduler pops the head of podBackoffQ (earliest window, then the
+  QueueSort order) even though it is still backing off (``activeQueue.unlockedPop`` / ``backoffQ.popBackoff``);
+  podErrorBackoffQ is never popped early. Scheduling takes no virtual time here, so a pod that an event moves to
+  backoffQ is retried at once unless activeQ holds other pods.
 * unschedulable: pods rejected by Filter wait for a cluster event that may help one of the plugins that rejected
-  them (``Plugin.events``; a pod with no recorded plugin moves on any event), then go to backoffQ if still backing
-  off, else activeQ. Every 30 s (from queue start) pods unschedulable for longer than
-  ``podMaxInUnschedulablePodsDuration`` (5 min) are moved regardless. The 30 s tick is only armed while some pod is
-  unschedulable, so an idle scheduler leaves the engine's queue empty.
+  them (``Plugin.events``), then go to backoffQ if still backing off, else activeQ. A failure with no rejector
+  plugin goes to backoffQ (``determineSchedulingHintForInFlightPod`` returns queueAfterBackoff). Every 30 s (from
+  queue start) pods unschedulable for longer than ``podMaxInUnschedulablePodsDuration`` (5 min) are moved
+  regardless. The 30 s tick is only armed while some pod is unschedulable, so an idle scheduler leaves the
+  engine's queue empty.
+
+Not modelled: queueing hints per plugin (a plugin's ``events`` stand for its QueueingHintFns: any listed event
+moves the pod), in-flight events (a cycle takes no virtual time), PreEnqueue/scheduling gates (gated pods are
+simply not queued), activeQ ordering of pods re-added by ``Activate``.
 """
 
 from __future__ import annotations
@@ -23,19 +36,32 @@ from models.pod import Pod
 from simulator.engine import Engine
 from simulator.scheduler.framework import QueuedPodInfo
 
-__all__ = ["FLUSH_UNSCHEDULABLE_INTERVAL", "SchedulingQueue", "backoff_duration"]
+__all__ = [
+    "BACKOFF_ORDERING_WINDOW", "FLUSH_UNSCHEDULABLE_INTERVAL", "SchedulingQueue", "align_to_window",
+    "backoff_duration",
+]  # fmt: skip
 
 FLUSH_UNSCHEDULABLE_INTERVAL = 30.0
+#: ``backoffQOrderingWindowDuration`` (backoff_queue.go): backoff expiries are truncated to whole seconds
+BACKOFF_ORDERING_WINDOW = 1.0
 
 
 def backoff_duration(attempts: int, initial: float, maximum: float) -> float:
-    """``calculateBackoffDuration``: initial, doubled per further attempt, capped at maximum."""
+    """``calculateBackoffDuration``: 0 before any attempt, else initial, doubled per further attempt, capped at
+    maximum."""
+    if attempts <= 0:
+        return 0.0
     duration = initial
     for _ in range(1, attempts):
         if duration > maximum - duration:
             return maximum
         duration += duration
     return min(duration, maximum)
+
+
+def align_to_window(t: float) -> float:
+    """``alignToWindow``: ``t`` truncated to the backoffQ ordering window (a whole second)."""
+    return math.floor(t / BACKOFF_ORDERING_WINDOW + 1e-9) * BACKOFF_ORDERING_WINDOW
 
 
 class SchedulingQueue:
@@ -50,6 +76,7 @@ class SchedulingQueue:
         max_backoff: float = 10.0,
         max_unschedulable: float = 300.0,
         on_active: Callable[[], None] | None = None,
+        pop_from_backoff: bool = True,
     ) -> None:
         self.engine = engine
         self.key_fn = key_fn
@@ -58,12 +85,18 @@ class SchedulingQueue:
         self.max_backoff = max_backoff
         self.max_unschedulable = max_unschedulable
         self.on_active = on_active
+        self.pop_from_backoff = pop_from_backoff
         self.start = engine.now
         self._heap: list[tuple[Any, int, QueuedPodInfo]] = []
         self._counter = itertools.count()
         self.infos: dict[str, QueuedPodInfo] = {}
         self._active = 0
         self.backoff: dict[str, QueuedPodInfo] = {}
+        # podBackoffQ (pods with rejector plugins) in PopFromBackoffQ order: (aligned expiry, QueueSort key, entry);
+        # entries are dropped lazily, ``_bentry`` holds each queued pod's live entry number
+        self._bheap: list[tuple[float, Any, int, QueuedPodInfo]] = []
+        self._bentry: dict[str, int] = {}
+        self._bcount = 0
         # unschedulable pods grouped by the set of plugins that rejected them
         self._unsched: dict[frozenset[str], dict[str, QueuedPodInfo]] = {}
         self._group_events: dict[frozenset[str], frozenset[str] | None] = {}
@@ -79,6 +112,11 @@ class SchedulingQueue:
     @property
     def active_count(self) -> int:
         return self._active
+
+    @property
+    def has_work(self) -> bool:
+        """Whether ``pop`` would return a pod: activeQ, or (PopFromBackoffQ) podBackoffQ, is not empty."""
+        return bool(self._active or self._bcount)
 
     @property
     def unschedulable_count(self) -> int:
@@ -122,6 +160,8 @@ class SchedulingQueue:
             self._active -= 1  # the heap entry is dropped lazily
         elif p.where == "backoff":
             self.backoff.pop(p.uid, None)
+            if self._bentry.pop(p.uid, None) is not None:
+                self._bcount -= 1
             if p.backoff_handle is not None:
                 p.backoff_handle.cancel()
                 p.backoff_handle = None
@@ -139,7 +179,8 @@ class SchedulingQueue:
             self.on_active()
 
     def pop(self) -> QueuedPodInfo | None:
-        """The next pod to schedule (now in flight), or None."""
+        """The next pod to schedule (now in flight), or None: the head of activeQ, else (PopFromBackoffQ) the head
+        of podBackoffQ."""
         heap = self._heap
         while heap:
             _, _, p = heapq.heappop(heap)
@@ -150,6 +191,16 @@ class SchedulingQueue:
                 if p.initial_attempt is None:
                     p.initial_attempt = self.engine.now
                 return p
+        bheap = self._bheap
+        while self._bcount and bheap:
+            _, _, entry, p = heapq.heappop(bheap)
+            if self._bentry.get(p.uid) != entry or p.where != "backoff":
+                continue
+            self._leave(p)
+            p.attempts += 1
+            if p.initial_attempt is None:
+                p.initial_attempt = self.engine.now
+            return p
         return None
 
     def done(self, p: QueuedPodInfo) -> None:
@@ -160,18 +211,32 @@ class SchedulingQueue:
 
     # -- failures -------------------------------------------------------------------------------------------------
     def backoff_expiry(self, p: QueuedPodInfo) -> float:
-        return p.timestamp + backoff_duration(p.attempts, self.initial_backoff, self.max_backoff)
+        """``getBackoffTime``: the aligned backoff expiry (0 for a pod never attempted)."""
+        if p.attempts == 0:
+            return 0.0
+        expiry = p.timestamp + backoff_duration(p.attempts, self.initial_backoff, self.max_backoff)
+        return align_to_window(expiry) if self.pop_from_backoff else expiry
+
+    def is_backing_off(self, p: QueuedPodInfo) -> bool:
+        """``isPodBackingoff``: with PopFromBackoffQ the expiry's window is not over yet (expiry >= truncate(now)),
+        without it the expiry is after now."""
+        if p.attempts == 0:
+            return False
+        if self.pop_from_backoff:
+            return self.backoff_expiry(p) >= align_to_window(self.engine.now)
+        return self.backoff_expiry(p) > self.engine.now
 
     def add_unschedulable(self, p: QueuedPodInfo, plugins: Iterable[str], error: bool = False) -> None:
-        """A failed attempt: to backoffQ on an error, else to the unschedulable pods."""
+        """A failed attempt: to backoffQ on an error or when no plugin rejected the pod (queueAfterBackoff), else
+        to the unschedulable pods."""
         if self.infos.get(p.uid) is not p:
             return  # deleted or bound meanwhile
         p.timestamp = self.engine.now
-        if error:
+        key = frozenset(plugins)
+        if error or not key:
             p.unschedulable_plugins = frozenset()
             self._push_backoff(p)
             return
-        key = frozenset(plugins)
         p.unschedulable_plugins = key
         p.where = "unschedulable"
         group = self._unsched.get(key)
@@ -188,22 +253,34 @@ class SchedulingQueue:
         self._arm_flush()
 
     def _push_backoff(self, p: QueuedPodInfo) -> None:
-        expiry = self.backoff_expiry(p)
-        if expiry <= self.engine.now:
+        if not self.is_backing_off(p):
             self._push_active(p)
             return
+        expiry = self.backoff_expiry(p)
         p.where = "backoff"
         self.backoff[p.uid] = p
-        p.backoff_handle = self.engine.call_at(expiry, self._backoff_done, p)
+        if not self.pop_from_backoff:
+            p.backoff_handle = self.engine.call_at(expiry, self._backoff_done, p)
+            return
+        # flushBackoffQCompleted runs on whole seconds and moves pods whose expiry window is over
+        p.backoff_handle = self.engine.call_at(expiry + BACKOFF_ORDERING_WINDOW, self._backoff_done, p)
+        if p.unschedulable_plugins:
+            # podBackoffQ (lessBackoffCompletedWithPriority): the activeQ may pop it when empty, so wake it up
+            entry = next(self._counter)
+            self._bentry[p.uid] = entry
+            self._bcount += 1
+            heapq.heappush(self._bheap, (expiry, self.key_fn(p), entry, p))
+            if self.on_active is not None:
+                self.on_active()
 
     def _backoff_done(self, p: QueuedPodInfo) -> None:
         p.backoff_handle = None
         if p.where == "backoff" and self.infos.get(p.uid) is p:
-            self.backoff.pop(p.uid, None)
+            self._leave(p)
             self._push_active(p)
 
     def _requeue(self, p: QueuedPodInfo) -> None:
-        if self.backoff_expiry(p) > self.engine.now:
+        if self.is_backing_off(p):
             self._push_backoff(p)
         else:
             self._push_active(p)

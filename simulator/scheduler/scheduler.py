@@ -85,6 +85,7 @@ class Scheduler:
             initial_backoff=initial,
             max_backoff=maximum,
             max_unschedulable=defaults.pod_max_in_unschedulable_pods_duration,
+            pop_from_backoff=defaults.scheduler_pop_from_backoffq,
             on_active=self._kick,
         )
         self.rng: random.Random = engine.rng("scheduler")
@@ -179,7 +180,8 @@ class Scheduler:
 
     # -- cycles ---------------------------------------------------------------------------------------------------
     def _kick(self) -> None:
-        if not self._pending and self.queue._active:
+        queue = self.queue
+        if not self._pending and (queue._active or queue._bcount):  # queue.has_work, inlined
             self._pending = True
             engine = self.engine
             engine.call_at(engine.now, self._cycle)  # call_soon
@@ -189,7 +191,7 @@ class Scheduler:
         p = self.queue.pop()
         if p is not None:
             self._schedule_one(p)
-        if self.queue._active:
+        if self.queue.has_work:
             self._kick()
 
     def _schedule_one(self, p: QueuedPodInfo) -> None:
@@ -200,7 +202,12 @@ class Scheduler:
             return
         self.attempts += 1
         comp = profile.composite
-        if comp is not None and not self.explain and not self.handle.nominated:
+        if (
+            comp is not None
+            and not self.explain
+            and not self.handle.nominated
+            and not pod.nominated_node_name
+        ):
             slot = comp.schedule(pod, self.table, self.rng, self.cursor)
             if slot >= 0:
                 node = self.table.nodes[slot]

@@ -67,7 +67,7 @@ def test_nominated_pod_keeps_the_room_from_lower_priority_pods() -> None:
     c.add(high)
     c.run(until=0.5)
     assert high.nominated_node_name == "n0"
-    c.store.delete(low)  # the victim is gone; high waits in backoff until t=1
+    c.store.delete(low)  # the victim is gone; high is in backoff (the idle scheduler may take it early)
     other = make_pod("other", {"cpu": 500}, priority_value=10)
     lesser = make_pod("lesser", {"cpu": 500}, priority_value=1)
     s = c.scheduler
