@@ -4,15 +4,17 @@ As kubectl 1.35 (``k8s.io/kubectl/pkg/drain``) does it:
 
 1. Cordon: ``spec.unschedulable`` and the ``node.kubernetes.io/unschedulable:NoSchedule`` taint.
 2. Choose the pods: every pod bound to the node except DaemonSet-managed pods (``--ignore-daemonsets``), mirror
-   pods (``kubernetes.io/config.mirror``) and pods already being deleted. Finished pods (Succeeded/Failed) are
+   pods (``kubernetes.io/config.mirror``). Pods already being deleted are evicted (the API accepts at once) and
+   waited for, as without ``--skip-wait-for-delete-timeout``. Finished pods (Succeeded/Failed) are
    evicted too (the API deletes them without a budget check). emptyDir data is deleted
    (``--delete-emptydir-data``). A pod without a controller stops the drain before any eviction unless
    ``force`` (``--force``) is given: "cannot delete Pods that declare no controller".
 3. Evict them all at once, one eviction loop per pod: a 429 (the PodDisruptionBudget is spent) is retried every
-   5 s (``EvictErrorRetryDelay``); any other error ends that pod's loop and fails the drain. After a successful
-   eviction kubectl polls every second until the pod is gone.
+   5 s (``EvictErrorRetryDelay``, a plain sleep: the global timeout is noticed at the next attempt); any other
+   error ends that pod's loop and fails the drain. After a successful eviction kubectl polls every second until
+   the pod is gone (again noticing the timeout at a poll).
 4. The drain ends when every pod is gone, or fails when ``timeout`` (``--timeout``; 0 or None = forever) runs
-   out; the node stays cordoned either way.
+   out ("global timeout reached: 1m0s"); the node stays cordoned either way.
 
 kubectl records no Kubernetes Events (it prints). So that the event log shows the drain, kubesim records them
 with kubectl's wording: on the Node ``Drain`` (started), ``Drained`` ("node/<n> drained") or ``DrainFailed``
@@ -98,8 +100,8 @@ def pods_to_evict(
     bare: list[Pod] = []
     pods = sorted(store.pods_on_node(node_name), key=lambda p: (p.namespace, p.name))
     for pod in pods:
-        if pod.deletion_timestamp is not None:
-            continue  # already being deleted (kubectl skips or just waits for these)
+        # Pods already being deleted are not skipped (skipDeletedFilter only acts with
+        # --skip-wait-for-delete-timeout): the API deletes them without a budget check and kubectl waits.
         if _daemonset_pod(pod) and not pod.is_terminal:
             daemons.append(pod)
             continue
@@ -152,7 +154,12 @@ def drain(
 def _fail(store: Store, engine: Engine, node: Node, status: DrainStatus, error: str) -> None:
     status.error = error
     status.finished_at = engine.now
-    store.event(node, "DrainFailed", f"error: unable to drain node {node.name}: {error}", "Warning")
+    store.event(
+        node,
+        "DrainFailed",
+        f'error: unable to drain node "{node.name}" due to error: {error}, continuing command...',
+        "Warning",
+    )
     status.done.trigger(status)
 
 
@@ -168,10 +175,9 @@ async def _run(
     ]
     for loop in loops:
         await engine.wait_for(loop.done)
-    if deadline is not None and engine.now >= deadline and len(status.evicted) < len(pods):
-        errors.insert(0, f"drain did not complete within {timeout:g}s")
     if errors:
-        _fail(store, engine, node, status, "; ".join(errors))
+        # utilerrors.NewAggregate: one error as is, several as "[a, b]"
+        _fail(store, engine, node, status, errors[0] if len(errors) == 1 else "[" + ", ".join(errors) + "]")
         return
     status.finished_at = engine.now
     store.event(node, "Drained", f"node/{node.name} drained")
@@ -190,10 +196,11 @@ async def _evict_pod(
     store, engine = cluster.store, cluster.engine
     uid = pod.uid
     result: EvictionResult | None = None
+    limit = go_duration(deadline - status.started_at) if deadline is not None else ""
     while True:
         if deadline is not None and engine.now >= deadline:
             errors.append(
-                f'error when evicting pods/"{pod.name}" -n "{pod.namespace}": global timeout reached'
+                f'error when evicting pods/"{pod.name}" -n "{pod.namespace}": global timeout reached: {limit}'
             )
             return
         result = evict(cluster, pod)
@@ -214,19 +221,29 @@ async def _evict_pod(
             f"{EVICT_RETRY_DELAY:g}s): {result.message} ({result.cause})",
             "Warning",
         )
-        await _sleep_until(engine, engine.now + EVICT_RETRY_DELAY, deadline)
-    # waitForDelete: poll every second until the pod (this uid) is gone.
+        await engine.sleep(EVICT_RETRY_DELAY)
+    # waitForDelete: poll at once, then every second, until the pod (this uid) is gone.
     while store.contains(pod) and pod.uid == uid:
         if deadline is not None and engine.now >= deadline:
             errors.append(
-                f'error when waiting for pod "{pod.name}" in namespace "{pod.namespace}" to terminate'
+                f'error when waiting for pod "{pod.name}" terminating: global timeout reached: {limit}'
             )
             return
-        await _sleep_until(engine, engine.now + DELETE_POLL_INTERVAL, deadline)
+        await engine.sleep(DELETE_POLL_INTERVAL)
     status.evicted.append(f"{pod.namespace}/{pod.name}")
 
 
-async def _sleep_until(engine: Engine, when: float, deadline: float | None) -> None:
-    if deadline is not None:
-        when = min(when, deadline)
-    await engine.sleep(max(0.0, when - engine.now))
+def go_duration(seconds: float) -> str:
+    """Go's ``time.Duration.String()`` for a non-negative number of seconds: ``1m0s``, ``1h0m5s``, ``1.5s``."""
+    if seconds <= 0:
+        return "0s"
+    if seconds < 1:
+        return f"{seconds * 1000:g}ms"
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = f"{secs:g}s"
+    if hours:
+        return f"{int(hours)}h{int(minutes)}m{text}"
+    if minutes:
+        return f"{int(minutes)}m{text}"
+    return text

@@ -2,13 +2,15 @@
 ``pkg/registry/core/pod/storage/eviction.go`` answers it.
 
 * A pod that is Succeeded, Failed, Pending or already being deleted is deleted without looking at budgets.
+* PDBs with an empty (or no) selector match no pod here, though the controller counts every pod for them.
 * More than one PodDisruptionBudget selecting the pod: 500, "This pod has more than one PodDisruptionBudget,
   which the eviction subresource does not support."
 * No PDB: the pod is deleted.
+* A pod that is not Ready is deleted without using the budget when the PDB's ``unhealthyPodEvictionPolicy`` is
+  ``AlwaysAllow``, or (``IfHealthyBudget``, the default) when currentHealthy >= desiredHealthy > 0 (this is
+  checked first, on the status as it stands).
 * One PDB whose status the disruption controller has not caught up with (observedGeneration < generation):
   429 "Cannot evict pod as it would violate the pod's disruption budget." (cause: still being processed).
-* A pod that is not Ready is deleted without using the budget when the PDB's ``unhealthyPodEvictionPolicy`` is
-  ``AlwaysAllow``, or (``IfHealthyBudget``, the default) when currentHealthy >= desiredHealthy > 0.
 * Otherwise ``checkAndDecrement``: disruptionsAllowed 0 gives 429 with the cause "The disruption budget <name>
   needs <desired> healthy pods and has <current> currently"; else disruptionsAllowed is decremented and the pod
   recorded in ``disruptedPods`` in the same instant (so two evictions at one instant cannot both use the last
@@ -95,7 +97,8 @@ def _evict(store: Store, pod: Pod, grace_period: float | None) -> EvictionResult
     if _can_ignore_pdb(pod):
         delete_pod(store, pod, grace_period)
         return EvictionResult(OK)
-    pdbs = matching_pdbs(store, pod)
+    # getPodDisruptionBudgets: a PDB with an empty selector matches nothing here (unlike in the controller).
+    pdbs = [p for p in matching_pdbs(store, pod) if p.selector is not None and not p.selector.is_empty]
     if len(pdbs) > 1:
         return EvictionResult(
             INTERNAL_ERROR,
@@ -106,17 +109,19 @@ def _evict(store: Store, pod: Pod, grace_period: float | None) -> EvictionResult
         return EvictionResult(OK)
     pdb = pdbs[0]
     status = pdb_status(pdb)
+    # The unhealthy-pod rule reads the PDB's status as it is, before checkAndDecrement looks at
+    # observedGeneration: a not-Ready pod under AlwaysAllow goes even while the PDB is unprocessed.
+    current, desired = (0, 0) if status is None else (status.current_healthy, status.desired_healthy)
+    if not pod.ready and (
+        pdb.unhealthy_pod_eviction_policy == "AlwaysAllow" or (current >= desired and desired > 0)
+    ):
+        delete_pod(store, pod, grace_period)
+        return EvictionResult(OK, pdb=pdb.name)
     if status is None or status.observed_generation < pdb.generation:
         return EvictionResult(
             TOO_MANY_REQUESTS, VIOLATION, f"The disruption budget {pdb.name} is still being processed by the server.",
             pdb.name,
         )  # fmt: skip
-    if not pod.ready and (
-        pdb.unhealthy_pod_eviction_policy == "AlwaysAllow"
-        or (status.current_healthy >= status.desired_healthy and status.desired_healthy > 0)
-    ):
-        delete_pod(store, pod, grace_period)
-        return EvictionResult(OK, pdb=pdb.name)
     if pdb.disruptions_allowed < 0:
         return EvictionResult(FORBIDDEN, "pdb disruptions allowed is negative", pdb=pdb.name)
     if len(status.disrupted_pods) > MAX_DISRUPTED_POD_SIZE:

@@ -13,6 +13,10 @@ an empty one every pod of the namespace). Then, as ``getExpectedPodCount``/``cou
   in the last 2 minutes that have not been deleted yet);
 * disruptionsAllowed = max(0, currentHealthy - desiredHealthy), and 0 when expectedPods is 0.
 
+With neither field set, expectedPods and desiredHealthy are 0 (so no disruption is allowed). A PDB without pods
+gets a ``NoPods`` event ("No matching pods found"); an approved eviction whose pod is still there after 2
+minutes gets a Warning ``NotDeleted`` on the pod.
+
 Pods without a controller are left out of the scale (a Warning ``UnmanagedPods``); a pod whose controller has no
 scale (a DaemonSet, a Job) makes the count fail (``CalculateExpectedPodCountFailed``) and the PDB fails safe
 with disruptionsAllowed 0, as upstream.
@@ -46,6 +50,8 @@ __all__ = [
 
 DELETION_TIMEOUT = 120.0  # pkg/controller/disruption: DeletionTimeout = 2 minutes
 SCALE_KINDS = ("Deployment", "ReplicaSet", "ReplicationController", "StatefulSet")
+# Built-in controller kinds without a scale subresource: getScaleController's error names their resource.
+NO_SCALE = {"DaemonSet": "daemonsets.apps", "Job": "jobs.batch", "CronJob": "cronjobs.batch"}
 
 
 @attrs.define
@@ -141,6 +147,13 @@ class DisruptionController:
         if status is None:
             status = _STATUS[pdb] = PDBStatus()
         pods: list[Pod] = self._store.select("Pod", pdb.namespace, pdb.selector)
+        if not pods:
+            # trySync records "NoPods" on every sync without pods; kubesim once per spell without pods.
+            if (pdb.uid, "NoPods") not in self._warned:
+                self._warned.add((pdb.uid, "NoPods"))
+                self._store.event(pdb, "NoPods", "No matching pods found")
+        else:
+            self._warned.discard((pdb.uid, "NoPods"))
         try:
             expected, desired = self._expected_and_desired(pdb, pods)
         except LookupError as err:
@@ -162,6 +175,13 @@ class DisruptionController:
                 continue
             expires = at + DELETION_TIMEOUT
             if expires <= now:
+                # (sic: upstream formats the PDB as namespace/namespace)
+                self._store.event(
+                    pod,
+                    "NotDeleted",
+                    f"Pod was expected by PDB {pdb.namespace}/{pdb.namespace} to be deleted but it wasn't",
+                    "Warning",
+                )
                 continue
             disrupted[name] = at
             wake = expires if wake is None else min(wake, expires)
@@ -210,7 +230,7 @@ class DisruptionController:
                 return len(pods), pdb.min_available
             expected = self._expected_scale(pdb, pods)
             return expected, scaled_value(pdb.min_available, expected, round_up=True)
-        return len(pods), 0
+        return 0, 0  # neither field: expectedCount 0, so no disruption is allowed
 
     def _expected_scale(self, pdb: PodDisruptionBudget, pods: Iterable[Pod]) -> int:
         """``getExpectedScale``: the sum of ``spec.replicas`` of the pods' controllers, each counted once."""
@@ -223,6 +243,8 @@ class DisruptionController:
                 continue
             if ref.uid in scales:
                 continue
+            if ref.kind in NO_SCALE:
+                raise LookupError(f"{NO_SCALE[ref.kind]} does not implement the scale subresource")
             found = self._controller_scale(pod.namespace, ref.kind, ref.name, ref.uid)
             if found is None:
                 raise LookupError(f'found no controllers for pod "{pod.name}"')

@@ -346,7 +346,8 @@ class Kubelet:
     def _admission_failure(self, pod: Pod) -> tuple[str, str] | None:
         """The kubelet's resource admission (``lifecycle.PredicateAdmitHandler``, Kubernetes 1.35): the pod's
         requests plus those of the pods already admitted on the node must fit allocatable, and so must the pod
-        count. Returns (reason, message), e.g. ``OutOfcpu``, or ``None`` when the pod is admitted."""
+        count. Returns (reason, message), e.g. ``OutOfcpu``, or ``None`` when the pod is admitted. The Event
+        carries the message; the pod's status message is "Pod was rejected: " + message (``rejectPod``)."""
         node = self._store.get("Node", "", pod.node_name)
         assert isinstance(node, Node)
         admitted = [
@@ -365,7 +366,7 @@ class Kubelet:
             capacity = allocatable.get(name, 0)
             if used + amount > capacity:
                 message = (
-                    f"Pod was rejected: Node didn't have enough resource: {name}, requested: {amount}, "
+                    f"Node didn't have enough resource: {name}, requested: {amount}, "
                     f"used: {used}, capacity: {capacity}"
                 )
                 return f"OutOf{name}", message
@@ -377,7 +378,7 @@ class Kubelet:
             return
         pod.phase = "Failed"
         pod.reason = reason
-        pod.message = message
+        pod.message = f"Pod was rejected: {message}"
         pod.container_state = "Terminated"
         pod.waiting_reason = ""
         self._store.update(pod)
