@@ -42,8 +42,9 @@ ORPHAN_QUARANTINE = 40.0
 GC_CHECK_PERIOD = 20.0
 
 
-def _creation_order(pod: Pod) -> tuple[float, str, str]:
-    return (pod.creation_timestamp, pod.namespace, pod.name)
+def _age_entry(pod: Pod) -> tuple[float, str, str, str]:
+    """The oldest-first order of gcTerminated (creationTimestamp, then namespace/name), with the uid to find it."""
+    return (pod.creation_timestamp, pod.namespace, pod.name, pod.uid)
 
 
 class GarbageCollector:
@@ -55,7 +56,11 @@ class GarbageCollector:
         self._store = ctx.store
         self._engine = ctx.engine
         self._threshold = terminated_threshold
+        # Terminated pods by uid (the stored version), and a min-heap of (creationTimestamp, namespace, name, uid)
+        # over them: a pass pops its excess oldest in O(excess log n) instead of ordering every terminated pod.
+        # Entries of pods deleted by others stay in the heap until popped or compacted (see _push).
         self._terminated: dict[str, Pod] = {}
+        self._by_age: list[tuple[float, str, str, str]] = []
         self._collect_pending = False
         self._quarantined: set[str] = set()
         for kind in OWNER_KINDS:
@@ -102,23 +107,35 @@ class GarbageCollector:
             # Created bound to a node that does not exist (spec.nodeName): PodGC's orphan sweep deletes it once
             # the node has been missing for its 40 s quarantine.
             self._quarantine(pod.node_name)
-        elif pod.phase in _TERMINAL and pod.uid not in self._terminated:  # pod.is_terminal, inlined
-            self._terminated[pod.uid] = pod
+        elif pod.phase in _TERMINAL:  # pod.is_terminal, inlined
+            uid = pod.uid
+            if uid in self._terminated:
+                self._terminated[uid] = pod  # keep the stored version, so the pass can delete it
+                return
+            self._terminated[uid] = pod
+            self._push(pod)
             # A threshold <= 0 turns terminated-pod GC off (gc_controller.go: gcTerminated only if > 0).
             if 0 < self._threshold < len(self._terminated) and not self._collect_pending:
                 self._collect_pending = True
                 self._engine.call_at(self._next_pass(), self._collect_terminated)
 
+    def _push(self, pod: Pod) -> None:
+        by_age = self._by_age
+        if len(by_age) > 2 * len(self._terminated) + 64:
+            # Mostly entries of pods deleted by others: rebuild from the live ones (amortised O(1) per push).
+            by_age[:] = [_age_entry(p) for p in self._terminated.values() if p is not pod]
+            heapq.heapify(by_age)
+        heapq.heappush(by_age, _age_entry(pod))
+
     def _collect_terminated(self) -> None:
         self._collect_pending = False
         excess = len(self._terminated) - self._threshold
-        if excess <= 0:
-            return
-        if excess < len(self._terminated) // 2:
-            oldest = heapq.nsmallest(excess, self._terminated.values(), key=_creation_order)
-        else:
-            oldest = sorted(self._terminated.values(), key=_creation_order)[:excess]
-        for pod in oldest:
-            del self._terminated[pod.uid]
+        terminated = self._terminated
+        by_age = self._by_age
+        while excess > 0:
+            pod = terminated.pop(heapq.heappop(by_age)[3], None)
+            if pod is None:
+                continue  # deleted by someone else since it terminated
+            excess -= 1
             if self._store.contains(pod):
                 self._store.delete(pod)
