@@ -2,8 +2,10 @@
 
 Semantics follow kube-scheduler 1.35 (``pkg/scheduler/schedule_one.go``, ``framework/runtime/framework.go``):
 
-* PreFilter plugins run in order; a plugin returning Skip is skipped at Filter for this pod; the first rejecting
-  status ends the cycle (every node gets that status; the message is the PreFilter message).
+* PreFilter plugins run in order; a plugin returning Skip is skipped at Filter for this pod; an Unschedulable
+  status is kept while the other PreFilter plugins run, UnschedulableAndUnresolvable or an error stops at once; a
+  rejection ends the cycle (every node gets that status; the message is the PreFilter message). Nodes a
+  PreFilterResult leaves out get ``node(s) didn't satisfy plugin(s) [<plugins that named nodes>]``.
 * Filter runs the (non-skipped) filter plugins per node in order and stops at the first failure, so a node has the
   reasons of one plugin. Nodes are searched from a rotating start index and the search stops once
   ``num_feasible_nodes_to_find`` feasible nodes are found (1 when the profile has no score plugin); the index
@@ -12,7 +14,8 @@ Semantics follow kube-scheduler 1.35 (``pkg/scheduler/schedule_one.go``, ``frame
   such node); kubesim reproduces that count sequentially.
 * One feasible node is chosen without scoring. Otherwise PreScore (Skip drops the plugin for this pod), Score,
   NormalizeScore, times the weight, summed; the highest total wins, ties broken uniformly at random.
-* Failure message: ``0/N nodes are available: <sorted "count reason" histogram>.`` (``FitError.Error``).
+* Failure message: ``0/N nodes are available: <PreFilter msg | sorted "count reason" histogram>.`` then the
+  PostFilter message (``FitError.Error``).
 
 Two implementations of a cycle give the same decision: the reference one calls each plugin per node (and can
 record an explain record); the fast one asks plugins for numpy vectors over the node table. For the common case
@@ -116,13 +119,15 @@ SKIP = Status(Code.Skip)
 class CycleState:
     """Per-attempt scratch space: plugin data, plugins skipped for this pod, an optional node-name restriction."""
 
-    __slots__ = ("data", "node_names", "skip_filter", "skip_score")
+    __slots__ = ("data", "node_names", "restricted_by", "skip_filter", "skip_score")
 
     def __init__(self) -> None:
         self.data: dict[str, Any] = {}
         self.skip_filter: set[str] = set()
         self.skip_score: set[str] = set()
         self.node_names: set[str] | None = None
+        self.restricted_by: tuple[str, ...] = ()
+        """PreFilter plugins whose result named nodes (``pluginsWithNodes``), in sorted order."""
 
     def restrict_nodes(self, names: Iterable[str]) -> None:
         """``PreFilterResult``: only these nodes are considered (intersected across plugins)."""
@@ -460,6 +465,12 @@ def fit_error_message(
     return msg
 
 
+def _absent_reason(state: CycleState) -> str:
+    """The status of nodes a PreFilterResult leaves out (``SetAbsentNodesStatus``): ``node(s) didn't satisfy
+    plugin(s) [NodeAffinity]``, naming only the plugins whose result named nodes, sorted (``sets.List``)."""
+    return f"node(s) didn't satisfy plugin(s) [{' '.join(state.restricted_by)}]"
+
+
 class ScheduleResult:
     """The outcome of one scheduling cycle."""
 
@@ -539,26 +550,48 @@ class Profile:
 
     # -- one cycle ------------------------------------------------------------------------------------------------
     def _run_pre_filter(self, state: CycleState, pod: Pod) -> Status | None:
+        """``RunPreFilterPlugins``: Skip drops the plugin's Filter; an Unschedulable status is kept while the other
+        PreFilter plugins still run (the last one kept wins; kubernetes#119770), anything else rejecting ends the
+        loop at once. A plugin that names nodes joins ``state.restricted_by``; when the named sets leave no node
+        in common, the cycle fails as upstream's ``node(s) didn't satisfy plugin(s) [..] simultaneously``."""
+        kept: Status | None = None
         for pl in self.pre_filter:
+            before = state.node_names
             st = pl.pre_filter(state, pod)
-            if st is None or st.code == Code.Success:
-                continue
-            if st.code == Code.Skip:
+            if st is not None and st.code == Code.Skip:
                 state.skip_filter.add(pl.name)
                 continue
-            st.plugin = pl.name
-            return st
-        return None
+            if st is not None and st.code != Code.Success:
+                st.plugin = pl.name
+                if st.code == Code.Unschedulable:
+                    kept = st
+                    continue
+                return st
+            if state.node_names is not before:
+                state.restricted_by = tuple(sorted({*state.restricted_by, pl.name}))
+                if state.node_names is not None and not state.node_names:
+                    names = state.restricted_by
+                    msg = (
+                        f"node(s) didn't satisfy plugin {names[0]}"
+                        if len(names) == 1
+                        else f"node(s) didn't satisfy plugin(s) [{' '.join(names)}] simultaneously"
+                    )
+                    return Status(Code.UnschedulableAndUnresolvable, msg)
+        return kept
 
-    def _prefilter_failure(self, st: Status, n_all: int, record: dict[str, Any] | None) -> ScheduleResult:
+    def _prefilter_failure(
+        self, st: Status, n_all: int, record: dict[str, Any] | None, state: CycleState
+    ) -> ScheduleResult:
         if not st.is_rejected:
             return ScheduleResult(None, code=Code.Error, message=st.message, record=record)
         msg = fit_error_message(n_all, {}, prefilter_msg=st.message)
+        # Diagnosis.UnschedulablePlugins: the plugins whose PreFilterResult named nodes, plus the rejecting one
+        plugins = frozenset(state.restricted_by) | ({st.plugin} if st.plugin else frozenset())
         return ScheduleResult(
             None,
             code=Code.Unschedulable,
             message=msg,
-            unschedulable_plugins=frozenset({st.plugin}),
+            unschedulable_plugins=plugins,
             record=record,
         )
 
@@ -642,7 +675,7 @@ class Profile:
         if st is not None:
             return st
         if state.node_names is not None and ni.name not in state.node_names:
-            return Status(Code.UnschedulableAndUnresolvable, "node(s) didn't satisfy plugin(s)")
+            return Status(Code.UnschedulableAndUnresolvable, _absent_reason(state))
         filters = [pl for pl in self.filter if pl.name not in state.skip_filter]
         failed, _ = self._filter_node(state, pod, ni, filters, False)
         return failed if failed is not None else Status()
@@ -657,12 +690,10 @@ class Profile:
             return state, {ni.name: st for ni in infos}
         out: dict[str, Status] = {}
         filters = [pl for pl in self.filter if pl.name not in state.skip_filter]
-        names = sorted(pl.name for pl in self.pre_filter if pl.name not in state.skip_filter)
+        absent_reason = _absent_reason(state)
         for ni in infos:
             if state.node_names is not None and ni.name not in state.node_names:
-                out[ni.name] = Status(
-                    Code.UnschedulableAndUnresolvable, f"node(s) didn't satisfy plugin(s) [{' '.join(names)}]"
-                )
+                out[ni.name] = Status(Code.UnschedulableAndUnresolvable, absent_reason)
                 continue
             failed, _ = self._filter_node(state, pod, ni, filters, False)
             out[ni.name] = failed if failed is not None else Status()
@@ -707,7 +738,7 @@ class Profile:
         state = CycleState()
         st = self._run_pre_filter(state, pod)
         if st is not None:
-            return self._prefilter_failure(st, n_all, record)
+            return self._prefilter_failure(st, n_all, record, state)
         absent = 0
         if state.node_names is not None:
             # A PreFilterResult (e.g. a DaemonSet pod's matchFields metadata.name) names the nodes: build views of
@@ -781,9 +812,9 @@ class Profile:
             cursor.index = (start + processed) % n_all
         if not feasible:
             if absent:
-                names = sorted(pl.name for pl in self.pre_filter if pl.name not in state.skip_filter)
-                key = f"node(s) didn't satisfy plugin(s) [{' '.join(names)}]"
+                key = _absent_reason(state)
                 reasons[key] = reasons.get(key, 0) + absent
+                rejected.update(state.restricted_by)  # Diagnosis.UnschedulablePlugins starts with them
             return ScheduleResult(
                 None,
                 code=Code.Unschedulable,
@@ -858,7 +889,7 @@ class Profile:
         state = CycleState()
         st = self._run_pre_filter(state, pod)
         if st is not None:
-            return self._prefilter_failure(st, n, None)
+            return self._prefilter_failure(st, n, None, state)
         if state.node_names is not None:
             return self._schedule_reference(pod, table, rng, cursor, False)
         mask: BoolArr | None = None
