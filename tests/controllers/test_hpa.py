@@ -135,8 +135,8 @@ def test_missing_metrics_keep_the_scale() -> None:
     warnings = [r["message"] for r in events(sim, "FailedGetResourceMetric")]
     # at t=0 the Deployment has no pods yet; a repeated warning is recorded once
     assert warnings == [
-        "no pods returned by selector while calculating replica count",
-        "did not receive metrics for any ready pods",
+        "failed to get cpu utilization: no pods returned by selector while calculating replica count",
+        "failed to get cpu utilization: did not receive metrics for targeted pods (pods might be unready)",
     ]
 
 
