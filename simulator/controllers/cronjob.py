@@ -1,11 +1,13 @@
-"""The CronJob controller (batch/v1, ``pkg/controller/cronjob`` "v2" of Kubernetes 1.35) and a cron parser.
+"""The CronJob controller (batch/v1, ``pkg/controller/cronjob`` "v2" of Kubernetes 1.35).
+
+The cron parser lives in ``models._workloads`` (the loader validates schedules with it; re-exported here).
 
 Schedules are read as ``robfig/cron/v3``'s ``ParseStandard`` reads them (what Kubernetes uses): five fields
 (minute, hour, day of month, month, day of week; names ``JAN``-``DEC``, ``SUN``-``SAT``; ``*``, ``?``, lists,
 ranges and ``/step``), the descriptors ``@yearly``/``@annually``, ``@monthly``, ``@weekly``, ``@daily``/
 ``@midnight``, ``@hourly`` and ``@every <duration>``. When both day fields are restricted a day matches either
 (cron's OR rule); when one is ``*`` both must match. Times are UTC on the virtual clock (t = 0 is
-1970-01-01T00:00:00Z); only ``timeZone: UTC`` is accepted by the loader.
+1970-01-01T00:00:00Z); the loader accepts only ``timeZone: UTC`` or a zone that is always UTC+0.
 
 Each sync: finished Jobs leave the active list (``SawCompletedJob``); the most recent unmet schedule time after
 ``status.lastScheduleTime`` (or the creation time; no earlier than now - ``startingDeadlineSeconds``) is started
@@ -25,8 +27,8 @@ import datetime as dt
 
 import attrs
 
+from models._workloads import CronSchedule, CronSyntaxError, parse_schedule
 from models.meta import OwnerReference
-from models.quantity import QuantityError, parse_duration
 from models.workloads import CronJob, Job, JobStatus
 from simulator.controllers.base import ControllerContext, WorkQueue
 from simulator.controllers.job import is_job_finished
@@ -47,152 +49,6 @@ SCHEDULED_TIMESTAMP = "batch.kubernetes.io/cronjob-scheduled-timestamp"
 NEXT_SCHEDULE_DELTA = 0.1  # pkg/controller/cronjob: nextScheduleDelta = 100 ms
 TOO_MANY_MISSED = 100
 _UTC = dt.UTC
-_MAX_YEARS = 5  # robfig/cron gives up after five years without a match
-
-_DESCRIPTORS = {
-    "@yearly": "0 0 1 1 *",
-    "@annually": "0 0 1 1 *",
-    "@monthly": "0 0 1 * *",
-    "@weekly": "0 0 * * 0",
-    "@daily": "0 0 * * *",
-    "@midnight": "0 0 * * *",
-    "@hourly": "0 * * * *",
-}
-_MONTHS = {
-    m: i + 1
-    for i, m in enumerate(
-        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
-    )
-}
-_DAYS = {d: i for i, d in enumerate(["sun", "mon", "tue", "wed", "thu", "fri", "sat"])}
-# (min, max, names) of minute, hour, day of month, month, day of week.
-_BOUNDS: tuple[tuple[int, int, dict[str, int]], ...] = (
-    (0, 59, {}),
-    (0, 23, {}),
-    (1, 31, {}),
-    (1, 12, _MONTHS),
-    (0, 6, _DAYS),
-)
-_FIELD_NAMES = ("minute", "hour", "day of month", "month", "day of week")
-
-
-class CronSyntaxError(ValueError):
-    """The schedule is not valid cron syntax."""
-
-
-@attrs.frozen
-class CronSchedule:
-    """A parsed schedule. ``every`` is set for ``@every <duration>``; else the five fields' allowed values."""
-
-    minutes: frozenset[int] = frozenset()
-    hours: frozenset[int] = frozenset()
-    days: frozenset[int] = frozenset()
-    months: frozenset[int] = frozenset()
-    weekdays: frozenset[int] = frozenset()
-    days_star: bool = True
-    weekdays_star: bool = True
-    every: float | None = None
-
-    def next(self, t: float) -> float:
-        """The first schedule time strictly after ``t`` (seconds since the epoch); ``inf`` if none in 5 years."""
-        if self.every is not None:
-            return float(int(t)) + self.every
-        start = (int(t // 60) + 1) * 60
-        when = dt.datetime.fromtimestamp(start, tz=_UTC)
-        limit = when.year + _MAX_YEARS
-        while when.year <= limit:
-            if when.month not in self.months:
-                year, month = (when.year + 1, 1) if when.month == 12 else (when.year, when.month + 1)
-                when = dt.datetime(year, month, 1, tzinfo=_UTC)
-                continue
-            if not self._day_matches(when):
-                when = (when + dt.timedelta(days=1)).replace(hour=0, minute=0)
-                continue
-            if when.hour not in self.hours:
-                when = (when + dt.timedelta(hours=1)).replace(minute=0)
-                continue
-            if when.minute not in self.minutes:
-                when += dt.timedelta(minutes=1)
-                continue
-            return when.timestamp()
-        return float("inf")
-
-    def _day_matches(self, when: dt.datetime) -> bool:
-        dom = when.day in self.days
-        dow = (when.weekday() + 1) % 7 in self.weekdays  # cron: Sunday = 0
-        if self.days_star or self.weekdays_star:
-            return dom and dow
-        return dom or dow
-
-
-def _parse_value(text: str, low: int, high: int, names: dict[str, int], field: str) -> int:
-    value = names.get(text.lower())
-    if value is None:
-        if not text.isdigit():
-            raise CronSyntaxError(f"invalid {field} value {text!r}")
-        value = int(text)
-    if not low <= value <= high:
-        raise CronSyntaxError(f"{field} value {value} out of range [{low}, {high}]")
-    return value
-
-
-def _parse_field(text: str, index: int) -> tuple[frozenset[int], bool]:
-    low, high, names = _BOUNDS[index]
-    field = _FIELD_NAMES[index]
-    values: set[int] = set()
-    star = False
-    for part in text.split(","):
-        range_text, slash, step_text = part.partition("/")
-        part_star = False
-        if range_text in ("*", "?"):
-            start, end, part_star = low, high, True
-        else:
-            first, dash, last = range_text.partition("-")
-            start = _parse_value(first, low, high, names, field)
-            end = _parse_value(last, low, high, names, field) if dash else start
-            if slash and not dash:
-                end = high  # "N/step" means "N-max/step"
-        step = 1
-        if slash:
-            if not step_text.isdigit() or int(step_text) == 0:
-                raise CronSyntaxError(f"invalid step {step_text!r} in {field} field")
-            step = int(step_text)
-            if step > 1:
-                part_star = False
-        if start > end:
-            raise CronSyntaxError(f"{field} range {range_text!r}: beginning {start} beyond end {end}")
-        values.update(range(start, end + 1, step))
-        star = star or part_star
-    return frozenset(values), star
-
-
-def parse_schedule(schedule: str) -> CronSchedule:
-    """Parse a CronJob ``spec.schedule``.
-
-    Raises:
-        CronSyntaxError: the schedule is not valid.
-    """
-    text = schedule.strip()
-    if text.startswith("@every"):
-        try:
-            delay = parse_duration(text[len("@every") :].strip())
-        except QuantityError as err:
-            raise CronSyntaxError(f"invalid @every duration: {err}") from None
-        return CronSchedule(every=float(max(1, int(delay))))
-    text = _DESCRIPTORS.get(text.lower(), text)
-    fields = text.split()
-    if len(fields) != 5:
-        raise CronSyntaxError(f"expected exactly 5 fields, found {len(fields)}: {schedule!r}")
-    parsed = [_parse_field(f, i) for i, f in enumerate(fields)]
-    return CronSchedule(
-        minutes=parsed[0][0],
-        hours=parsed[1][0],
-        days=parsed[2][0],
-        months=parsed[3][0],
-        weekdays=parsed[4][0],
-        days_star=parsed[2][1],
-        weekdays_star=parsed[4][1],
-    )
 
 
 def job_name(cronjob: CronJob, scheduled: float) -> str:

@@ -246,10 +246,9 @@ def daemon_set_doc(draw: st.DrawFn, app: str, namespace: str, features: PodFeatu
         if rarely(draw):
             spec["updateStrategy"] = {"type": "OnDelete"}
         else:
-            unavailable = pick(draw, (1, 0, 2, "25%"))
+            # exactly one of the two non-zero (ValidateRollingUpdateDaemonSet)
             surge = pick(draw, (0, 1, "10%"))
-            if unavailable == 0 and surge == 0:
-                unavailable = 1
+            unavailable = pick(draw, (1, 2, "25%")) if surge == 0 else 0
             spec["updateStrategy"] = {
                 "type": "RollingUpdate",
                 "rollingUpdate": {"maxUnavailable": unavailable, "maxSurge": surge},
