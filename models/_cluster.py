@@ -4,7 +4,15 @@ PodDisruptionBudget, HorizontalPodAutoscaler.
 
 from __future__ import annotations
 
+import ipaddress
+import re
+
 from models._common import (
+    INT32_MAX,
+    INT32_MIN,
+    check_name,
+    name_problem,
+    port_name_problem,
     read_int_or_percent,
     read_labels,
     read_metadata,
@@ -12,7 +20,7 @@ from models._common import (
     read_selector,
     read_taints,
 )
-from models._read import REQUIRED, Fields, check_int
+from models._read import REQUIRED, Fields, check_int, show
 from models.meta import KObject
 from models.networking import Ingress, IngressPath, Service, ServicePort
 from models.node import ContainerImage, Node
@@ -111,20 +119,33 @@ def read_namespace(root: Fields) -> KObject:
     return Namespace(**meta.kwargs())
 
 
-SYSTEM_PRIORITY_CLASSES = ("system-cluster-critical", "system-node-critical")
+# schedulingapiv1.SystemPriorityClasses: name -> value (globalDefault false)
+SYSTEM_PRIORITY_CLASSES = {"system-cluster-critical": 2_000_000_000, "system-node-critical": 2_000_001_000}
 MAX_USER_PRIORITY = 1_000_000_000
 
 
 def read_priorityclass(root: Fields) -> KObject:
     """scheduling.k8s.io/v1 PriorityClass (``value`` at most 1e9 for user classes)."""
     meta = read_metadata(root, namespaced=False)
-    value = root.integer("value", 0, required=True)
+    value = root.integer("value", 0, required=True, minimum=INT32_MIN, maximum=INT32_MAX)
+    global_default = root.boolean("globalDefault")
     if meta.name.startswith("system-"):
-        if meta.name not in SYSTEM_PRIORITY_CLASSES:
-            root.doc.error("metadata.name", "priority class names with 'system-' prefix are reserved")
+        # IsKnownSystemPriorityClass: a known name, with its own value and not the global default
+        known = SYSTEM_PRIORITY_CLASSES.get(meta.name)
+        problem = ""
+        if known is None:
+            problem = f"{meta.name} is not a known system priority class"
+        elif value != known:
+            problem = f"value of {meta.name} PriorityClass must be {known}"
+        elif global_default:
+            problem = f"globalDefault of {meta.name} PriorityClass must be false"
+        if problem:
+            root.doc.error(
+                "metadata.name",
+                f"priority class names with 'system-' prefix are reserved for system use only: {problem}",
+            )
     elif value > MAX_USER_PRIORITY:
         root.error("value", f"maximum allowed value of a user defined priority is {MAX_USER_PRIORITY}")
-    global_default = root.boolean("globalDefault")
     policy = root.choice("preemptionPolicy", ("PreemptLowerPriority", "Never"), "PreemptLowerPriority")
     description = root.string("description")
     return PriorityClass(
@@ -157,10 +178,15 @@ SERVICE_SPEC_IGNORED = (
 
 
 def _read_port_ref(fields: Fields, key: str) -> int | str | None:
+    """``ValidatePortNumOrName``; 0 and ``""`` mean unset (SetDefaults_Service defaults them to the port)."""
     value = fields.get(key)
-    if value is None:
+    if value is None or value == 0 or value == "":
         return None
-    if isinstance(value, str) and value:
+    if isinstance(value, str):
+        problem = port_name_problem(value)
+        if problem:
+            fields.error(key, f"invalid value {show(value)}: {problem}")
+            return None
         return value
     return check_int(fields.doc, fields.at(key), value, minimum=1, maximum=65535)
 
@@ -175,51 +201,133 @@ def read_service(root: Fields) -> KObject:
     if spec is not None:
         selector = read_labels(spec, "selector") or None
         service_type = spec.choice(
-            "type", ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName"), "ClusterIP"
+            "type",
+            ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName"),
+            "ClusterIP",
+            empty_is_default=True,
         )
+        if service_type == "ExternalName":
+            external = spec.string("externalName", required=True)
+            if external:
+                check_name(root.doc, spec.at("externalName"), external.removesuffix("."))
         port_list = list(spec.list_of_fields("ports"))
-        for _path, port in port_list:
+        headless = spec.data.get("clusterIP") == "None"
+        if not port_list and service_type != "ExternalName" and not headless:
+            spec.error("ports", REQUIRED)
+        names: set[str] = set()
+        pairs: set[tuple[int, str]] = set()
+        for path, port in port_list:
             number = port.integer("port", 0, minimum=1, maximum=65535, required=True)
             name = port.string("name")
             if len(port_list) > 1 and not name:
                 port.error("name", REQUIRED + " (when a Service has more than one port)")
+            elif name:
+                problem = name_problem(name, "label")
+                if problem:
+                    port.error("name", problem)
+                elif name in names:
+                    port.error("name", f"duplicate value {show(name)}")
+                names.add(name)
+            protocol = port.choice("protocol", ("TCP", "UDP", "SCTP"), "TCP", empty_is_default=True)
+            if (number, protocol) in pairs:
+                port.doc.error(path, f"duplicate value {{port: {number}, protocol: {protocol}}}")
+            pairs.add((number, protocol))
             ports.append(
                 ServicePort(
                     port=number,
                     target_port=_read_port_ref(port, "targetPort"),
-                    protocol=port.choice("protocol", ("TCP", "UDP", "SCTP"), "TCP"),
+                    protocol=protocol,
                     name=name,
                 )
             )
-            port.done(ignored=("nodePort", "appProtocol"))
+            node_port = port.opt_int("nodePort", minimum=0, maximum=65535)
+            if node_port and service_type == "ClusterIP":
+                port.error("nodePort", "may not be used when `type` is 'ClusterIP'")
+            port.done(ignored=("appProtocol",))
         spec.done(ignored=SERVICE_SPEC_IGNORED, unsupported=("publishNotReadyAddresses",))
     return Service(**meta.kwargs(), selector=selector, type=service_type, ports=tuple(ports))
 
 
 def _read_backend(fields: Fields, key: str) -> tuple[str, int | str | None]:
+    """validateIngressBackend: a service (DNS-1035 name, port name or number) or a resource, not both."""
     backend = fields.mapping(key, required=True)
     if backend is None:
         return "", None
+    doc = backend.doc
     service = backend.mapping("service")
     name, port_ref = "", None
+    if service is not None and backend.has("resource"):
+        doc.error(backend.path, "cannot set both resource and service backends")
     if service is None:
         if not backend.has("resource"):
-            backend.error("service", REQUIRED)
+            doc.error(backend.path, "resource or service backend is required")
     else:
         name = service.string("name", required=True)
-        port = service.mapping("port", required=True)
+        if name:
+            check_name(doc, service.at("name"), name, "dns1035")
+        port = service.mapping("port")
+        number: int | None = None
+        port_name = ""
         if port is not None:
-            number = port.opt_int("number", minimum=1, maximum=65535)
+            number = port.opt_int("number", minimum=0, maximum=65535) or None  # 0 is unset
             port_name = port.string("name")
             if number is not None and port_name:
-                port.doc.error(port.path, "cannot set both port name & port number")
-            elif number is None and not port_name:
-                port.doc.error(port.path, "port name or number is required")
-            port_ref = number if number is not None else port_name or None
+                doc.error(backend.path, "cannot set both port name & port number")
+            elif port_name:
+                problem = port_name_problem(port_name)
+                if problem:
+                    port.error("name", f"invalid value {show(port_name)}: {problem}")
             port.done()
+        if number is None and not port_name:
+            doc.error(backend.path, "port name or number is required")
+        port_ref = number if number is not None else port_name or None
         service.done()
     backend.done(unsupported=("resource",))
     return name, port_ref
+
+
+_INVALID_PATH_SEQUENCES = ("//", "/./", "/../", "%2f", "%2F")
+_INVALID_PATH_SUFFIXES = ("/..", "/.")
+_WILDCARD_HOST = re.compile(r"^\*\.")
+
+
+def _check_ingress_host(rule: Fields, host: str) -> None:
+    """validateIngressRules: a DNS subdomain, optionally ``*.`` wildcarded, never an IP address."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        rule.error("host", f"invalid value {show(host)}: must be a DNS name, not an IP address")
+        return
+    if "*" in host:
+        rest = host[2:] if _WILDCARD_HOST.match(host) else ""
+        if not rest or "*" in rest or name_problem(rest, "subdomain"):
+            rule.error(
+                "host",
+                f"invalid value {show(host)}: a wildcard DNS-1123 subdomain must start with '*.', followed by a "
+                "valid DNS subdomain",
+            )
+        return
+    problem = name_problem(host, "subdomain")
+    if problem:
+        rule.error("host", problem)
+
+
+def _check_ingress_path(path: Fields, url: str, path_type: str) -> None:
+    """validateHTTPIngressPath: Exact and Prefix paths are absolute and clean; ImplementationSpecific may be
+    empty."""
+    if path_type in ("Exact", "Prefix"):
+        if not url.startswith("/"):
+            path.error("path", f"invalid value {show(url)}: must be an absolute path")
+        for seq in _INVALID_PATH_SEQUENCES:
+            if seq in url:
+                path.error("path", f"invalid value {show(url)}: must not contain '{seq}'")
+        for suffix in _INVALID_PATH_SUFFIXES:
+            if url.endswith(suffix):
+                path.error("path", f"invalid value {show(url)}: cannot end with '{suffix}'")
+    elif path_type == "ImplementationSpecific" and url and not url.startswith("/"):
+        path.error("path", f"invalid value {show(url)}: must be an absolute path")
 
 
 def read_ingress(root: Fields) -> KObject:
@@ -230,6 +338,8 @@ def read_ingress(root: Fields) -> KObject:
     routes: list[IngressPath] = []
     if spec is not None:
         class_name = spec.string("ingressClassName")
+        if spec.has("ingressClassName"):
+            check_name(spec.doc, spec.at("ingressClassName"), class_name)
         if spec.has("defaultBackend"):
             default_backend, _port = _read_backend(spec, "defaultBackend")
         rules = list(spec.list_of_fields("rules"))
@@ -237,15 +347,17 @@ def read_ingress(root: Fields) -> KObject:
             spec.doc.error(spec.path, "either `defaultBackend` or `rules` must be specified")
         for _path, rule in rules:
             host = rule.string("host")
+            if host:
+                _check_ingress_host(rule, host)
             http = rule.mapping("http")
             if http is not None:
                 for _p, path in http.list_of_fields("paths", required=True):
-                    url = path.string("path", "/") or "/"
-                    if not url.startswith("/"):
-                        path.error("path", "must be an absolute path")
+                    raw_url = path.string("path")
                     path_type = path.choice(
                         "pathType", ("Exact", "Prefix", "ImplementationSpecific"), required=True
                     )
+                    _check_ingress_path(path, raw_url, path_type)
+                    url = raw_url or "/"
                     service, port = _read_backend(path, "backend")
                     path.done()
                     if service:
@@ -267,10 +379,10 @@ def read_pdb(root: Fields) -> KObject:
     selector = read_selector(spec, "selector")
     min_available = read_int_or_percent(spec, "minAvailable", None)
     max_unavailable = read_int_or_percent(spec, "maxUnavailable", None)
+    # ValidatePodDisruptionBudgetSpec: at most one. With neither, getExpectedPodCount returns 0, 0 and
+    # updatePdbStatus allows no disruption (expectedCount <= 0).
     if spec.has("minAvailable") and spec.has("maxUnavailable"):
         spec.doc.error(spec.path, "minAvailable and maxUnavailable cannot be both set")
-    elif not spec.has("minAvailable") and not spec.has("maxUnavailable"):
-        spec.doc.error(spec.path, "one of minAvailable or maxUnavailable is required")
     policy = spec.choice("unhealthyPodEvictionPolicy", ("IfHealthyBudget", "AlwaysAllow"), "IfHealthyBudget")
     spec.done()
     return PodDisruptionBudget(

@@ -109,6 +109,26 @@ def qualified_name_problem(key: str) -> str | None:
     return None
 
 
+_PORT_NAME = re.compile(r"^[-a-z0-9]+$")
+_HAS_LETTER = re.compile(r"[a-z]")
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+
+
+def port_name_problem(name: str) -> str | None:
+    """``IsValidPortName`` (an IANA_SVC_NAME): 1-15 of a-z, 0-9 and '-', a letter, no '--', no '-' at the ends."""
+    if not 1 <= len(name) <= 15:
+        return "must be no more than 15 characters"
+    if not _PORT_NAME.match(name):
+        return "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)"
+    if not _HAS_LETTER.search(name):
+        return "must contain at least one letter (a-z)"
+    if "--" in name:
+        return "must not contain consecutive hyphens"
+    if name.startswith("-") or name.endswith("-"):
+        return "must not begin or end with a hyphen"
+    return None
+
+
 def label_value_problem(value: str) -> str | None:
     """``IsValidLabelValue``: empty, or at most 63 characters shaped like a qualified name."""
     if len(value) > 63:
@@ -402,6 +422,8 @@ def is_zero(value: int | str | None) -> bool:
 
 
 __all__ = [
+    "INT32_MAX",
+    "INT32_MIN",
     "META_IGNORED",
     "TAINT_EFFECTS",
     "Meta",
@@ -411,6 +433,7 @@ __all__ = [
     "is_zero",
     "label_value_problem",
     "name_problem",
+    "port_name_problem",
     "qualified_name_problem",
     "read_annotations",
     "read_int_or_percent",

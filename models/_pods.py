@@ -15,6 +15,7 @@ from models._common import (
     check_name,
     is_overcommittable,
     label_value_problem,
+    port_name_problem,
     qualified_name_problem,
     read_annotations,
     read_labels,
@@ -23,7 +24,7 @@ from models._common import (
     read_selector,
 )
 from models._read import REQUIRED, Doc, Fields, child, show
-from models.meta import KObject
+from models.meta import KObject, LabelSelector
 from models.pod import (
     Affinity,
     Container,
@@ -137,23 +138,60 @@ def _read_probe_delay(container: Fields) -> float | None:
 
 
 def _read_ports(container: Fields) -> tuple[ContainerPort, ...]:
+    """validateContainerPorts: names are IANA service names unique within the container."""
     ports: list[ContainerPort] = []
+    names: set[str] = set()
     for _path, port in container.list_of_fields("ports"):
+        name = port.string("name")
+        if name:
+            problem = port_name_problem(name)
+            if problem:
+                port.error("name", f"invalid value {show(name)}: {problem}")
+            elif name in names:
+                port.error("name", f"duplicate value {show(name)}")
+            names.add(name)
         number = port.integer("containerPort", 0, minimum=1, maximum=65535, required=True)
         host_port = port.integer("hostPort", 0, minimum=0, maximum=65535)
-        protocol = port.choice("protocol", ("TCP", "UDP", "SCTP"), "TCP")
+        # SetDefaults_ContainerPort: an empty protocol is TCP
+        protocol = port.choice("protocol", ("TCP", "UDP", "SCTP"), "TCP", empty_is_default=True)
         host_ip = port.string("hostIP")
-        port.done(ignored=("name",))
+        port.done()
         ports.append(ContainerPort(number, protocol, host_port, host_ip))
     return tuple(ports)
 
 
-def _read_container(container: Fields, *, init: bool) -> Container:
+def _check_host_ports(spec: Fields, containers: tuple[Container, ...]) -> None:
+    """AccumulateUniqueHostPorts: no two container ports claim the same hostIP/protocol/hostPort."""
+    seen: set[str] = set()
+    for ci, container in enumerate(containers):
+        for pi, port in enumerate(container.ports):
+            if not port.host_port:
+                continue
+            key = f"{port.host_ip}/{port.protocol}/{port.host_port}"
+            if key in seen:
+                spec.doc.error(
+                    f"{spec.at('containers')}[{ci}].ports[{pi}].hostPort", f"duplicate value {show(key)}"
+                )
+            seen.add(key)
+
+
+def _read_container(container: Fields, *, init: bool, pod: bool = True) -> Container:
     doc = container.doc
     name = container.string("name", required=True)
     if name:
         check_name(doc, container.at("name"), name, "label")
-    image = container.string("image", required=True)
+    # validateContainersOnlyForPod: a Pod needs an image. A pod template may leave it empty (for config management
+    # or a webhook to fill in), but every pod created from it is then rejected; kubesim does not model that.
+    image = container.string("image", required=pod)
+    if pod and image != image.strip():
+        container.error("image", "must not have leading or trailing whitespace")
+    elif not pod and container.data.get("image") in (None, ""):
+        container.doc.error_or_warn(
+            container.at("image"),
+            f"{REQUIRED}: Kubernetes accepts a pod template without an image, but rejects every pod created from "
+            "it (kubesim does not model that); use --lenient to simulate the pods anyway",
+            "no image: Kubernetes would reject every pod created from this template; simulated anyway (--lenient)",
+        )
     requests: dict[str, int] = {}
     limits: dict[str, int] = {}
     resources = container.mapping("resources")
@@ -216,11 +254,10 @@ def _read_node_requirement(
             req.error("values", "must be specified when `operator` is 'In' or 'NotIn'")
         elif operator in ("Exists", "DoesNotExist") and values:
             req.error("values", "may not be specified when `operator` is 'Exists' or 'DoesNotExist'")
-        elif operator in ("Gt", "Lt"):
-            if len(values) != 1:
-                req.error("values", "must be specified single value when `operator` is 'Lt' or 'Gt'")
-            elif not values[0].lstrip("-").isdigit():
-                req.error("values", f"{show(values[0])} must be an integer when `operator` is 'Lt' or 'Gt'")
+        elif operator in ("Gt", "Lt") and len(values) != 1:
+            # Only the count is validated: a value that is not an integer is accepted by the API server, and the
+            # scheduler's term then matches no node (NodeSelectorRequirement.parses).
+            req.error("values", "must be specified single value when `operator` is 'Lt' or 'Gt'")
     req.done()
     return NodeSelectorRequirement(key, operator, values)
 
@@ -278,6 +315,36 @@ def _read_key_list(fields: Fields, key: str) -> tuple[str, ...]:
     return keys
 
 
+def _check_label_keys(
+    fields: Fields,
+    selector: LabelSelector | None,
+    match_keys: tuple[str, ...],
+    mismatch_keys: tuple[str, ...] = (),
+) -> None:
+    """validateLabelKeys / validateMatchLabelKeysAndMismatchLabelKeys (topology spread and pod affinity).
+
+    Since 1.34 the API server merges each matchLabelKeys entry into the selector when it creates a pod, and then
+    rejects a key that also appears in the authored selector; kubesim rejects that overlap up front.
+    """
+    for key, keys in (("matchLabelKeys", match_keys), ("mismatchLabelKeys", mismatch_keys)):
+        if keys and selector is None:
+            fields.error(key, "must not be specified when labelSelector is not set")
+    if selector is not None:
+        in_selector = set(selector.match_labels) | {e.key for e in selector.match_expressions}
+        for index, item in enumerate(match_keys):
+            if item in in_selector:
+                fields.doc.error(
+                    f"{fields.at('matchLabelKeys')}[{index}]",
+                    f"invalid value {show(item)}: exists in both matchLabelKeys and labelSelector",
+                )
+    for index, item in enumerate(match_keys):
+        if item in mismatch_keys:
+            fields.doc.error(
+                f"{fields.at('matchLabelKeys')}[{index}]",
+                f"invalid value {show(item)}: exists in both matchLabelKeys and mismatchLabelKeys",
+            )
+
+
 def _read_pod_affinity_term(term: Fields) -> PodAffinityTerm:
     doc = term.doc
     topology_key = term.string("topologyKey", required=True)
@@ -290,8 +357,7 @@ def _read_pod_affinity_term(term: Fields) -> PodAffinityTerm:
     namespace_selector = read_selector(term, "namespaceSelector")
     match_keys = _read_key_list(term, "matchLabelKeys")
     mismatch_keys = _read_key_list(term, "mismatchLabelKeys")
-    if (match_keys or mismatch_keys) and selector is None:
-        term.error("labelSelector", "required when matchLabelKeys or mismatchLabelKeys is set")
+    _check_label_keys(term, selector, match_keys, mismatch_keys)
     term.done()
     return PodAffinityTerm(topology_key, selector, namespaces, namespace_selector, match_keys, mismatch_keys)
 
@@ -358,7 +424,7 @@ def _read_tolerations(spec: Fields) -> tuple[Toleration, ...]:
 
 def _read_spread(spec: Fields) -> tuple[TopologySpreadConstraint, ...]:
     out: list[TopologySpreadConstraint] = []
-    seen: set[tuple[str, str]] = set()
+    last: dict[tuple[str, str], str] = {}
     for path, tsc in spec.list_of_fields("topologySpreadConstraints"):
         max_skew = tsc.opt_int("maxSkew")
         if max_skew is None:
@@ -373,16 +439,25 @@ def _read_spread(spec: Fields) -> tuple[TopologySpreadConstraint, ...]:
             check_key(spec.doc, tsc.at("topologyKey"), topology_key)
         when = tsc.choice("whenUnsatisfiable", ("DoNotSchedule", "ScheduleAnyway"), required=True)
         selector = read_selector(tsc, "labelSelector")
-        min_domains = tsc.opt_int("minDomains", minimum=1)
-        if min_domains is not None and when != "DoNotSchedule":
-            tsc.error("minDomains", "can only use minDomains if whenUnsatisfiable=DoNotSchedule")
+        min_domains = tsc.opt_int("minDomains")
+        if min_domains is not None and min_domains <= 0:
+            tsc.error("minDomains", "must be greater than 0")
+            min_domains = None
+        elif min_domains is not None and when and when != "DoNotSchedule":
+            tsc.error("minDomains", f"can only use minDomains if whenUnsatisfiable=DoNotSchedule, not {when}")
         affinity_policy = tsc.choice("nodeAffinityPolicy", ("Honor", "Ignore"), "Honor")
         taints_policy = tsc.choice("nodeTaintsPolicy", ("Honor", "Ignore"), "Ignore")
         match_keys = _read_key_list(tsc, "matchLabelKeys")
+        _check_label_keys(tsc, selector, match_keys)
         tsc.done()
-        if (topology_key, when) in seen:
-            spec.doc.error(path, f"duplicate value: {{{topology_key}, {when}}}")
-        seen.add((topology_key, when))
+        # ValidateSpreadConstraintNotRepeat reports a constraint repeated by a later one, at the earlier one
+        pair = (topology_key, when)
+        if pair in last:
+            spec.doc.error(
+                f"{last[pair]}.{{topologyKey, whenUnsatisfiable}}",
+                f"duplicate value {{{topology_key}, {when}}}",
+            )
+        last[pair] = path
         out.append(
             TopologySpreadConstraint(
                 max_skew,
@@ -415,13 +490,19 @@ def _read_volumes(spec: Fields) -> None:
         volume.done(ignored=VOLUME_IGNORED, unsupported=VOLUME_UNSUPPORTED)
 
 
-def read_pod_spec(spec: Fields, *, restart_policies: tuple[str, ...] = RESTART_POLICIES) -> PodSpec:
-    """A ``v1.PodSpec``; ``restart_policies`` narrows ``restartPolicy`` for workload templates."""
+def read_pod_spec(
+    spec: Fields, *, restart_policies: tuple[str, ...] = RESTART_POLICIES, pod: bool = True
+) -> PodSpec:
+    """A ``v1.PodSpec``; ``restart_policies`` narrows ``restartPolicy`` for workload templates; ``pod`` is false
+    for a pod template (which may leave container images empty)."""
     doc = spec.doc
     containers = tuple(
-        _read_container(c, init=False) for _p, c in spec.list_of_fields("containers", required=True)
+        _read_container(c, init=False, pod=pod) for _p, c in spec.list_of_fields("containers", required=True)
     )
-    init_containers = tuple(_read_container(c, init=True) for _p, c in spec.list_of_fields("initContainers"))
+    init_containers = tuple(
+        _read_container(c, init=True, pod=pod) for _p, c in spec.list_of_fields("initContainers")
+    )
+    _check_host_ports(spec, containers)
     seen: set[str] = set()
     for index, container in enumerate(containers + init_containers):
         if container.name in seen:
@@ -439,10 +520,12 @@ def read_pod_spec(spec: Fields, *, restart_policies: tuple[str, ...] = RESTART_P
         check_name(doc, spec.at("priorityClassName"), priority_class)
     preemption = spec.choice("preemptionPolicy", ("PreemptLowerPriority", "Never")) or None
     scheduler_name = spec.string("schedulerName", "default-scheduler") or "default-scheduler"
+    if spec.has("schedulerName"):
+        check_name(doc, spec.at("schedulerName"), scheduler_name)
     node_name = spec.string("nodeName")
     if node_name:
         check_name(doc, spec.at("nodeName"), node_name)
-    if spec.has("restartPolicy"):
+    if spec.has("restartPolicy") and spec.data.get("restartPolicy") != "":
         restart = spec.choice("restartPolicy", restart_policies, restart_policies[0])
     else:
         spec.get("restartPolicy")
@@ -450,7 +533,14 @@ def read_pod_spec(spec: Fields, *, restart_policies: tuple[str, ...] = RESTART_P
         if "Always" not in restart_policies:
             spec.error("restartPolicy", REQUIRED + " (supported values: " + ", ".join(restart_policies) + ")")
             restart = restart_policies[0]
-    grace = spec.integer("terminationGracePeriodSeconds", 30, minimum=0)
+    grace = spec.integer("terminationGracePeriodSeconds", 30)
+    if grace < 0:
+        # the API server accepts a negative grace period with a warning and stores 1 (pod strategy)
+        doc.warn(
+            spec.at("terminationGracePeriodSeconds"),
+            "must be >= 0; negative values are invalid and will be treated as 1",
+        )
+        grace = 1
     overhead = read_resources(spec, "overhead", "overhead")
     gates: list[str] = []
     for path, gate in spec.list_of_fields("schedulingGates"):
@@ -500,7 +590,7 @@ def read_template(
         meta.done(ignored=(*META_IGNORED, "name", "namespace", "ownerReferences"))
     spec_fields = template.mapping("spec", required=True)
     spec = (
-        read_pod_spec(spec_fields, restart_policies=restart_policies)
+        read_pod_spec(spec_fields, restart_policies=restart_policies, pod=False)
         if spec_fields is not None
         else PodSpec(containers=())
     )
