@@ -1,13 +1,17 @@
 """Pod admission, as the API server's admission plugins do it on create.
 
-* Priority: ``spec.priorityClassName`` resolves to the PriorityClass value (the ``globalDefault`` class, else 0,
-  when absent); an unknown class rejects the pod, as the Priority admission plugin does.
+* Priority (plugin/pkg/admission/priority): ``spec.priorityClassName`` resolves to the PriorityClass's value and
+  preemptionPolicy; a pod without one gets the ``globalDefault`` class (the lowest-valued one if several are
+  marked), its name included, else priority 0 and PreemptLowerPriority. An unknown class rejects the pod, and so
+  does a ``spec.priority`` or ``spec.preemptionPolicy`` the pod sets itself that differs from the resolved one.
+  The built-in ``system-cluster-critical`` and ``system-node-critical`` classes resolve without being loaded.
 * A pod created with ``spec.nodeName`` is bound from the start, bypassing the scheduler.
 * DefaultTolerationSeconds: pods that do not tolerate ``node.kubernetes.io/not-ready`` or
-  ``node.kubernetes.io/unreachable`` with effect NoExecute get a toleration for each, 300 s by default.
+  ``node.kubernetes.io/unreachable`` with effect NoExecute get a toleration for each, 300 s by default, appended.
 
-Pods stamped from one template share one admitted spec (memoised by the template spec's identity), so a 10,000
-replica ReplicaSet does not build 10,000 toleration tuples.
+Pods stamped from one template share one admitted spec and priority (memoised by the template spec's identity,
+and forgotten whenever a PriorityClass changes), so a 10,000 replica ReplicaSet does not build 10,000
+toleration tuples or look its PriorityClass up 10,000 times.
 """
 
 from __future__ import annotations
@@ -24,6 +28,9 @@ __all__ = ["AdmissionError", "PodAdmission"]
 _MEMO_LIMIT = 4096
 NOT_READY_TAINT = "node.kubernetes.io/not-ready"
 UNREACHABLE_TAINT = "node.kubernetes.io/unreachable"
+PREEMPT_LOWER_PRIORITY = "PreemptLowerPriority"
+# schedulingapiv1.SystemPriorityClasses: the API server creates these at start-up.
+_SYSTEM_CLASSES = {"system-cluster-critical": 2000000000, "system-node-critical": 2000001000}
 
 
 class AdmissionError(ValueError):
@@ -36,42 +43,63 @@ class PodAdmission:
     def __init__(self, store: Store, defaults: KubeDefaults) -> None:
         self._store = store
         self._defaults = defaults
-        self._admitted: dict[int, tuple[PodSpec, PodSpec]] = {}
+        # id(spec) -> (spec, admitted spec, priority)
+        self._admitted: dict[int, tuple[PodSpec, PodSpec, int]] = {}
+        store.watch("PriorityClass", self._on_priority_class)
+
+    def _on_priority_class(self, change: str, pc: PriorityClass) -> None:
+        self._admitted.clear()  # resolved priorities and policies depend on the classes
 
     def __call__(self, pod: Pod) -> None:
-        """Admit ``pod`` in place: resolve its priority and add default tolerations."""
+        """Admit ``pod`` in place: resolve its priority and preemption policy, add default tolerations."""
         spec = pod.spec
         cached = self._admitted.get(id(spec))
-        if cached is not None and cached[0] is spec:
-            pod.spec = cached[1]
-        else:
-            admitted = self._add_default_tolerations(spec)
+        if cached is None or cached[0] is not spec:
+            cached = self._admit(spec)
             if len(self._admitted) >= _MEMO_LIMIT:
                 del self._admitted[next(iter(self._admitted))]  # oldest first; entries keep their spec alive
-            self._admitted[id(spec)] = (spec, admitted)
-            pod.spec = admitted
-        pod.priority = self._priority(pod.spec)
+            self._admitted[id(spec)] = cached
+        pod.spec = cached[1]
+        pod.priority = cached[2]
         if pod.spec.node_name and not pod.node_name:
             pod.node_name = pod.spec.node_name  # bound at creation: the scheduler never sees it
 
-    def _priority(self, spec: PodSpec) -> int:
-        if spec.priority is not None and not spec.priority_class_name:
-            return spec.priority
-        name = spec.priority_class_name
+    def _admit(self, spec: PodSpec) -> tuple[PodSpec, PodSpec, int]:
+        name, priority, policy = self._resolve(spec.priority_class_name)
+        if spec.priority is not None and spec.priority != priority:
+            raise AdmissionError(
+                f"the integer value of priority ({spec.priority}) must not be provided in pod spec; priority"
+                f" admission controller computed {priority} from the given PriorityClass name"
+            )
+        if spec.preemption_policy and spec.preemption_policy != policy:
+            raise AdmissionError(
+                f"the string value of PreemptionPolicy ({spec.preemption_policy}) must not be provided in pod"
+                f" spec; priority admission controller computed {policy} from the given PriorityClass name"
+            )
+        admitted = self._add_default_tolerations(spec)
+        if admitted.priority_class_name != name or admitted.preemption_policy != policy:
+            admitted = attrs.evolve(admitted, priority_class_name=name, preemption_policy=policy)
+        return spec, admitted, priority
+
+    def _resolve(self, name: str) -> tuple[str, int, str]:
+        """(class name, priority, preemptionPolicy) as ``admitPod`` resolves them."""
         if name:
             pc = self._store.get("PriorityClass", "", name)
             if pc is None:
-                if name == "system-node-critical":
-                    return 2000001000
-                if name == "system-cluster-critical":
-                    return 2000000000
-                raise AdmissionError(f"no PriorityClass with name {name} was found")
+                value = _SYSTEM_CLASSES.get(name)
+                if value is None:
+                    raise AdmissionError(f"no PriorityClass with name {name} was found")
+                return name, value, PREEMPT_LOWER_PRIORITY
             assert isinstance(pc, PriorityClass)
-            return pc.value
+            return name, pc.value, pc.preemption_policy or PREEMPT_LOWER_PRIORITY
+        # getDefaultPriorityClass: if several classes are marked globalDefault (a race), the lowest value wins.
+        default: PriorityClass | None = None
         for pc in self._store.list("PriorityClass"):
-            if pc.global_default:
-                return int(pc.value)
-        return 0
+            if pc.global_default and (default is None or pc.value < default.value):
+                default = pc
+        if default is None:
+            return "", 0, PREEMPT_LOWER_PRIORITY
+        return default.name, default.value, default.preemption_policy or PREEMPT_LOWER_PRIORITY
 
     def _add_default_tolerations(self, spec: PodSpec) -> PodSpec:
         extra: list[Toleration] = []
@@ -89,8 +117,6 @@ class PodAdmission:
 
 
 def _tolerates_no_execute_key(toleration: Toleration, key: str) -> bool:
-    # DefaultTolerationSeconds skips a pod that already has a toleration for the key with effect NoExecute or
-    # an empty effect (which covers every effect); an empty key with Exists tolerates everything.
-    if toleration.effect not in ("", "NoExecute"):
-        return False
-    return toleration.key == key or (toleration.key == "" and toleration.operator == "Exists")
+    # DefaultTolerationSeconds skips a pod that already has a toleration for the key, or with an empty key (all
+    # keys), whose effect is NoExecute or empty (all effects); the operator and tolerationSeconds do not matter.
+    return toleration.key in (key, "") and toleration.effect in ("", "NoExecute")

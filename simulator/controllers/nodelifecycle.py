@@ -16,6 +16,9 @@ Timing, as kube-controller-manager does it (values from ``simulator.defaults``):
   removed (``markNodeAsReachable`` on every node); tainting resumes when a node is Ready again.
 * When the kubelet reports Ready again: its NodeReady event and the NoSchedule taint's removal at once, the
   NoExecute taint's removal at the next monitor tick.
+* TaintNodesByCondition also keeps ``node.kubernetes.io/unschedulable:NoSchedule`` in step with
+  ``spec.unschedulable`` (``doNoScheduleTaintingPass``): a node created or updated with one and not the other is
+  fixed right after the write. (The cordon and uncordon actions write both at once.)
 
 Source: pkg/controller/nodelifecycle/node_lifecycle_controller.go and scheduler/rate_limited_queue.go.
 """
@@ -38,6 +41,7 @@ __all__ = [
     "NOT_READY_TAINT",
     "PARTIAL_DISRUPTION",
     "UNREACHABLE_TAINT",
+    "UNSCHEDULABLE_TAINT",
     "NodeLifecycleController",
     "compute_zone_state",
     "zone_eviction_rate",
@@ -45,6 +49,7 @@ __all__ = [
 
 UNREACHABLE_TAINT = "node.kubernetes.io/unreachable"
 NOT_READY_TAINT = "node.kubernetes.io/not-ready"
+UNSCHEDULABLE_TAINT = "node.kubernetes.io/unschedulable"
 _CONDITION_TAINTS = (UNREACHABLE_TAINT, NOT_READY_TAINT)
 
 
@@ -85,6 +90,7 @@ class NodeLifecycleController:
         self._unready: set[str] = set()
         self._all_fully_disrupted = False
         self._refresh_pending = False
+        self._unschedulable_pending: set[str] = set()
         ctx.store.watch("Lease", self._on_lease)
         ctx.store.watch("Node", self._on_node)
 
@@ -113,6 +119,12 @@ class NodeLifecycleController:
             return
         if change == ADDED:
             self._schedule_refresh(self._next_tick(self._engine.now))  # a new node changes its zone's size
+        if (
+            node.unschedulable != _has_unschedulable_taint(node)
+            and node.name not in self._unschedulable_pending
+        ):
+            self._unschedulable_pending.add(node.name)
+            self._engine.call_soon(self._sync_unschedulable_taint, node.name)
         if node.ready != "True":
             return
         if node.name in self._unready:
@@ -126,6 +138,23 @@ class NodeLifecycleController:
         if recovered and node.name not in self._recover:
             when = self._next_tick(self._engine.now)
             self._recover[node.name] = self._engine.call_at(when, self._mark_ready, node.name)
+
+    def _sync_unschedulable_taint(self, name: str) -> None:
+        """``doNoScheduleTaintingPass`` for ``spec.unschedulable``: add or remove the unschedulable taint."""
+        self._unschedulable_pending.discard(name)
+        node = self._store.get("Node", "", name)
+        if node is None or node.unschedulable == _has_unschedulable_taint(node):
+            return
+        if node.unschedulable:
+            node.taints = (
+                *node.taints,
+                Taint(key=UNSCHEDULABLE_TAINT, effect="NoSchedule", time_added=self._engine.now),
+            )
+        else:
+            node.taints = tuple(
+                t for t in node.taints if not (t.key == UNSCHEDULABLE_TAINT and t.effect == "NoSchedule")
+            )
+        self._store.update(node)
 
     # -- transitions --------------------------------------------------------------------------------------------
     def _declare_unknown(self, name: str) -> None:
@@ -285,6 +314,10 @@ class NodeLifecycleController:
                 self._store.update(node)
         if zone.queue:
             zone.timer = self._engine.call_at(zone.next_token, self._taint_next, zone_name)
+
+
+def _has_unschedulable_taint(node: Node) -> bool:
+    return any(t.key == UNSCHEDULABLE_TAINT and t.effect == "NoSchedule" for t in node.taints)
 
 
 NORMAL = "Normal"
