@@ -18,6 +18,7 @@ from simulator.engine import Engine
 from simulator.podutil import delete_pod
 from simulator.scheduler.cache import NodeTable
 from simulator.scheduler.framework import (
+    NO_NODES_AVAILABLE,
     Code,
     Cursor,
     CycleState,
@@ -26,6 +27,7 @@ from simulator.scheduler.framework import (
     Profile,
     QueuedPodInfo,
     ScheduleResult,
+    Status,
     build_profiles,
 )
 from simulator.scheduler.plugins.default_binder import DefaultBinder
@@ -163,6 +165,9 @@ class Scheduler:
             and not spec.scheduling_gates
             and spec.scheduler_name in self.profiles
         ):
+            if pod.nominated_node_name and uid not in self.handle.nominated:
+                # the PodNominator tracks status.nominatedNodeName of pods it learns about (AddNominatedPod)
+                self.handle.nominate(pod, pod.nominated_node_name)
             self.queue.add(pod)
         elif uid in self._queued:
             self.queue.delete(uid)
@@ -228,6 +233,10 @@ class Scheduler:
             self.queue.add_unschedulable(p, res.unschedulable_plugins, error=res.code == Code.Error)
             if post is not None:
                 self._preempt(pod, post)
+            elif pod.nominated_node_name and (res.code == Code.Error or res.message == NO_NODES_AVAILABLE):
+                # schedulingCycle's clearNominatedNode: an error or ErrNoNodesAvailable (not a FitError) voids the
+                # nomination; a FitError without PostFilter plugins leaves it alone
+                self._preempt(pod, PostFilterResult(Status(), nominated_node=""))
             self.store.event(pod, "FailedScheduling", message, "Warning")
             return
         self._bind(p, profile, res.node)
@@ -263,8 +272,10 @@ class Scheduler:
     def _bind(self, p: QueuedPodInfo, profile: Profile, node: str) -> None:
         """Assume ``p`` on ``node`` and run the Bind plugins."""
         pod = p.pod
-        if self.handle.nominated and self.handle.clear_nomination(p.uid) is not None:
-            pod.nominated_node_name = ""  # written with the binding
+        if pod.nominated_node_name:
+            # ClearingNominatedNodeNameAfterBinding (beta, on by default in 1.35): cleared with the binding
+            self.handle.clear_nomination(p.uid)
+            pod.nominated_node_name = ""
         self.table.add_pod(pod, node)  # assume
         plain = profile in self._plain_binders
         # DefaultBinder ignores the cycle state, so it shares one; and its binding write needs nothing of the pod
