@@ -6,6 +6,12 @@ Why it looks like this:
   events at the same time and priority run in the order they were scheduled (FIFO), and tuple comparison never
   reaches the handle. Cancelling is lazy: the handle is flagged and skipped when popped, which keeps cancel O(1)
   and the heap O(log n).
+* Only the near future is in the heap: events due at or after ``_limit`` wait unsorted in buckets of
+  ``BUCKET_SECONDS`` of virtual time, and a bucket is heapified when the heap runs dry. Why: a simulation keeps a
+  timer per running pod (its exit, its probe), tens of thousands due minutes ahead, and every pop from one big
+  heap walks all its levels through memory the CPU caches no longer hold; a heap of the next few seconds stays
+  small and cached, and a far timer costs one list append. The order is exactly the one heap's: everything in
+  the heap is due before everything in the buckets.
 * Randomness comes only from ``Engine.rng(name)``: each name gets its own ``random.Random`` seeded from a hash of
   (run seed, name). Adding a new stream therefore never shifts the numbers another stream draws.
 * Processes are plain ``async def`` coroutines driven by ``send()`` from the engine's own loop: no asyncio, no
@@ -41,6 +47,10 @@ TIMELINE = -1
 URGENT = 0
 NORMAL = 1
 LATE = 2
+
+#: width of a far-future bucket, virtual seconds (a power of two: ``when // BUCKET_SECONDS`` and the bucket's
+#: bounds are then exact in floating point, so an event is never put on the wrong side of ``_limit``)
+BUCKET_SECONDS = 8.0
 
 
 class SimulationTimeout(Exception):
@@ -199,17 +209,64 @@ class Engine:
         self.events_processed = 0
         # When the latest event ran: equal to ``now`` when the current instant has (partly) run already.
         self.last_event_time: float | None = None
-        self._cancelled = 0  # cancelled entries still in the heap
+        self._cancelled = 0  # cancelled entries still queued (in the heap or the buckets)
+        # The far future (module docstring): events due at or after ``_limit`` wait in ``_far[when //
+        # BUCKET_SECONDS]``; ``_far_keys`` is a heap of those bucket numbers; ``_far_count`` entries in all.
+        self._limit = BUCKET_SECONDS
+        self._far: dict[float, list[Handle]] = {}
+        self._far_keys: list[float] = []
+        self._far_count = 0
+
+    def _push_far(self, handle: Handle) -> None:
+        when: float = handle[0]
+        key = when // BUCKET_SECONDS
+        if key != key:  # inf // w is nan: an event at infinity goes in a bucket of its own
+            key = when
+        bucket = self._far.get(key)
+        if bucket is None:
+            self._far[key] = [handle]
+            heappush(self._far_keys, key)
+        else:
+            bucket.append(handle)
+        self._far_count += 1
+
+    def _refill(self) -> bool:
+        """The heap is empty: make the earliest bucket the heap. False when no event is queued at all."""
+        if not self._far_keys:
+            return False
+        key = heappop(self._far_keys)
+        bucket = self._far.pop(key)
+        self._far_count -= len(bucket)
+        self._limit = (key + 1.0) * BUCKET_SECONDS
+        queue = self._queue
+        queue.extend(bucket)  # (the same list object: run() holds it)
+        heapq.heapify(queue)
+        return True
+
+    def pending(self) -> list[Handle]:
+        """Every queued entry (live and cancelled), in no particular order: for tests and diagnostics."""
+        out = list(self._queue)
+        for bucket in self._far.values():
+            out.extend(bucket)
+        return out
 
     def _handle_cancelled(self) -> None:
-        # Timer churn (arm a timeout, call it off) leaves many dead entries in the heap, and every push and
-        # pop pays log(heap size) for them. Once they are over half the heap, rebuild it without them: O(n)
-        # per n/2 cancels, so O(1) amortised; the order of live events is unchanged (their keys are unique).
+        # Timer churn (arm a timeout, call it off) leaves many dead entries queued, and every push and pop pays
+        # log(heap size) for them. Once they are over half of what is queued, drop them all: O(n) per n/2
+        # cancels, so O(1) amortised; the order of live events is unchanged (their keys are unique).
         self._cancelled = n = self._cancelled + 1
         queue = self._queue
-        if n > 512 and n + n > len(queue):
+        if n > 512 and n + n > len(queue) + self._far_count:
             queue[:] = [entry for entry in queue if entry[3] is not None]
             heapq.heapify(queue)
+            far: dict[float, list[Handle]] = {}
+            for key, bucket in self._far.items():
+                live = [entry for entry in bucket if entry[3] is not None]
+                if live:
+                    far[key] = live
+            self._far = far
+            self._far_keys = sorted(far)  # (a sorted list is a heap)
+            self._far_count = sum(map(len, far.values()))
             self._cancelled = 0
 
     # -- scheduling ---------------------------------------------------------------------------------------------
@@ -221,7 +278,10 @@ class Engine:
             when = self.now
         self._seq = seq = self._seq + 1
         handle = Handle((when, priority, seq, callback, args, self))
-        heappush(self._queue, handle)
+        if when < self._limit:
+            heappush(self._queue, handle)
+        else:
+            self._push_far(handle)
         return handle
 
     def call_later(
@@ -235,7 +295,10 @@ class Engine:
             when = now
         self._seq = seq = self._seq + 1
         handle = Handle((when, priority, seq, callback, args, self))
-        heappush(self._queue, handle)
+        if when < self._limit:
+            heappush(self._queue, handle)
+        else:
+            self._push_far(handle)
         return handle
 
     def call_soon(self, callback: Callable[..., object], *args: Any, priority: int = NORMAL) -> Handle:
@@ -281,15 +344,19 @@ class Engine:
     def peek(self) -> float | None:
         """Time of the next live event, or None when the queue is empty."""
         queue = self._queue
-        while queue and queue[0][3] is None:
-            heapq.heappop(queue)
-            self._cancelled -= 1
-        return queue[0][0] if queue else None
+        while True:
+            while queue and queue[0][3] is None:
+                heapq.heappop(queue)
+                self._cancelled -= 1
+            if queue:
+                return queue[0][0]  # type: ignore[no-any-return]
+            if not self._refill():
+                return None
 
     def step(self) -> bool:
         """Run the next live event. Returns False when there is none."""
         queue = self._queue
-        while queue:
+        while queue or self._refill():
             entry = heapq.heappop(queue)
             callback = entry[3]
             if callback is None:
@@ -321,7 +388,7 @@ class Engine:
         gc.disable()
         try:
             if until is None:
-                while queue:
+                while queue or self._refill():
                     entry = heappop(queue)
                     callback = entry[3]
                     if callback is None:
@@ -334,7 +401,7 @@ class Engine:
                     if self._predicate_waiters:
                         self._check_predicates()
             else:
-                while queue:
+                while queue or self._refill():
                     entry = heappop(queue)
                     callback = entry[3]
                     if callback is None:
