@@ -82,6 +82,11 @@ class Store:
         self._pods_by_node: dict[str, dict[str, Pod]] = defaultdict(dict)
         self._pods_by_owner: dict[str, dict[str, Pod]] = defaultdict(dict)
         self._by_label: dict[tuple[str, str, str, str], dict[str, KObject]] = defaultdict(dict)
+        # The kinds ``_by_label`` covers: a kind's label index is built at its first ``select`` and kept from then
+        # on. Why lazily: pods are the hot kind and often nobody selects them by label (no Service, PDB or HPA),
+        # and then their label index would cost two dict writes per pod for nothing. An object of a kind not
+        # indexed has ``store_labels`` None.
+        self._label_kinds: set[str] = set()
 
     # -- reads --------------------------------------------------------------------------------------------------
     def get(self, kind: str, namespace: str, name: str) -> Any:
@@ -117,6 +122,8 @@ class Store:
             return []
         if not selector.match_labels:
             return [o for o in self.list(kind, namespace) if selector.matches(o.labels)]
+        if kind not in self._label_kinds:
+            self._index_labels(kind)
         best: dict[str, KObject] | None = None
         for key, value in selector.match_labels.items():
             bucket = self._by_label.get((kind, namespace, key, value))
@@ -231,10 +238,13 @@ class Store:
         self._rv = rv = self._rv + 1
         obj.resource_version = rv
         kind = obj.KIND
+        labels = obj.store_labels
         if kind == "Pod":
-            if obj.node_name != obj.store_node or obj.labels != obj.store_labels:  # type: ignore[attr-defined]
+            if obj.node_name != obj.store_node or (  # type: ignore[attr-defined]
+                labels is not None and obj.labels != labels
+            ):
                 self._reindex(obj)
-        elif obj.labels != obj.store_labels:
+        elif labels is not None and obj.labels != labels:
             self._reindex(obj)
         log = self.log
         if log.keep:
@@ -322,7 +332,13 @@ class Store:
         else:
             self.log.append(PLAIN_FIELDS, (now, change, kind, obj.namespace, obj.name))
 
-    def _index(self, obj: KObject, key: str) -> None:
+    def _index_labels(self, kind: str) -> None:
+        """Start keeping ``kind``'s label index: index the stored objects (in creation order)."""
+        self._label_kinds.add(kind)
+        for key, obj in self._objects[kind].items():
+            self._index_object_labels(obj, key)
+
+    def _index_object_labels(self, obj: KObject, key: str) -> None:
         labels = obj.labels
         if labels:
             kind, ns = obj.KIND, obj.namespace
@@ -331,6 +347,10 @@ class Store:
                 self._by_label[(kind, ns, lk, lv)][key] = obj
         else:
             obj.store_labels = _NO_LABELS
+
+    def _index(self, obj: KObject, key: str) -> None:
+        if obj.KIND in self._label_kinds:
+            self._index_object_labels(obj, key)
         if isinstance(obj, Pod):
             ref = obj.controller_ref
             if ref is not None:
@@ -344,8 +364,8 @@ class Store:
 
     def _reindex(self, obj: KObject) -> None:
         key = obj.store_key
-        old_labels = obj.store_labels or _NO_LABELS
-        if obj.labels != old_labels:
+        old_labels = obj.store_labels
+        if old_labels is not None and obj.labels != old_labels:
             kind, ns = obj.KIND, obj.namespace
             for lk, lv in old_labels.items():
                 self._by_label[(kind, ns, lk, lv)].pop(key, None)
