@@ -351,6 +351,8 @@ class Store:
     def _index(self, obj: KObject, key: str) -> None:
         if obj.KIND in self._label_kinds:
             self._index_object_labels(obj, key)
+        else:
+            obj.store_labels = None  # (an object stored before, in another store, may carry its old copy)
         if isinstance(obj, Pod):
             ref = obj.controller_ref
             if ref is not None:
