@@ -207,6 +207,17 @@ def history_to_delete(limit: int, old_rs: list[ReplicaSet]) -> list[ReplicaSet]:
     ]
 
 
+_MAX_INT32 = 2**31 - 1
+
+
+def _annotation_int(value: str | None) -> int | None:
+    # getNonNegativeInt32FromAnnotation: a base-10 unsigned int32 (strconv.ParseUint); else absent or invalid
+    if value is None or not (value.isascii() and value.isdigit()):
+        return None
+    number = int(value)
+    return number if number <= _MAX_INT32 else None
+
+
 def _round_to_int32(value: float) -> int:
     # integer.RoundToInt32: half away from zero
     return int(value - 0.5) if value < 0 else int(value + 0.5)
@@ -218,11 +229,8 @@ def replicaset_fraction(d: Deployment, rs: ReplicaSet) -> int:
     if d.replicas == 0:
         return -rs.replicas
     maximum = d.replicas + max_surge(d)
-    try:
-        before = int(rs.annotations.get(MAX_REPLICAS, ""))
-    except ValueError:
-        before = 0
-    if before <= 0:
+    before = _annotation_int(rs.annotations.get(MAX_REPLICAS))
+    if not before:  # absent, invalid or 0
         before = d.status.replicas
         if before == 0:
             return 0
@@ -318,9 +326,12 @@ class DeploymentController:
     # -- sync ---------------------------------------------------------------------------------------------------
     def _sync(self, key: str) -> None:
         d = self._store.get_key("Deployment", key)
-        if d is None or d.deletion_timestamp is not None:
+        if d is None:
             return
         assert isinstance(d, Deployment)
+        if d.deletion_timestamp is not None:
+            self._update_status(d)  # syncStatusOnly: no ReplicaSet work while the Deployment is being deleted
+            return
         all_rs = sorted(
             (rs for rs in self._store.list("ReplicaSet", d.namespace) if _owned_by(rs, d)),
             key=lambda rs: (rs.creation_timestamp, rs.name),
@@ -343,9 +354,15 @@ class DeploymentController:
         self._update_status(d)
 
     def _is_scaling_event(self, d: Deployment, new_rs: ReplicaSet | None, old_rs: list[ReplicaSet]) -> bool:
-        # isScalingEvent: an active ReplicaSet whose desired-replicas annotation (when it has one) differs
-        active = [rs for rs in ([new_rs] if new_rs else []) + old_rs if rs.replicas > 0]
-        return any(rs.annotations.get(DESIRED, str(d.replicas)) != str(d.replicas) for rs in active)
+        # isScalingEvent: an active ReplicaSet whose desired-replicas annotation (when it has a valid one) differs
+        want = str(d.replicas)
+        for rs in ([new_rs] if new_rs else []) + old_rs:
+            value = rs.annotations.get(DESIRED)
+            if rs.replicas > 0 and value is not None and value != want:
+                desired = _annotation_int(value)
+                if desired is not None and desired != d.replicas:
+                    return True
+        return False
 
     def _rollout_rolling(self, d: Deployment, new_rs: ReplicaSet | None, old_rs: list[ReplicaSet]) -> bool:
         """``rolloutRolling``; True when it scaled nothing (the point where upstream may clean up history)."""
@@ -381,8 +398,9 @@ class DeploymentController:
         if scaled:
             return False
         for rs in old_rs:
-            if any(not p.is_terminal for p in self._store.pods_owned_by(rs.uid)):
-                return False  # oldPodsRunning: wait until every old pod is gone
+            # oldPodsRunning: wait until no old ReplicaSet counts a replica and every old pod is gone (or terminal)
+            if rs.status.replicas > 0 or any(not p.is_terminal for p in self._store.pods_owned_by(rs.uid)):
+                return False
         if new_rs is None:
             new_rs = self._create_rs(d, old_rs, d.replicas)  # NewRSNewReplicas for Recreate
         if new_rs.replicas != d.replicas:
@@ -474,15 +492,20 @@ class DeploymentController:
 
     def _update_status(self, d: Deployment) -> None:
         wanted = template_hash(d.template)
-        replicas = ready = available = updated = 0
+        replicas = ready = available = 0
+        new_rs: ReplicaSet | None = None
         for rs in self._store.list("ReplicaSet", d.namespace):
             if not _owned_by(rs, d):
                 continue
             replicas += rs.status.replicas
             ready += rs.status.ready_replicas
             available += rs.status.available_replicas
-            if rs.labels.get(HASH_LABEL) == wanted:
-                updated = rs.status.replicas
+            # FindNewReplicaSet: of several ReplicaSets of the current template, the oldest is the new one
+            if rs.labels.get(HASH_LABEL) == wanted and (
+                new_rs is None or (rs.creation_timestamp, rs.name) < (new_rs.creation_timestamp, new_rs.name)
+            ):
+                new_rs = rs
+        updated = new_rs.status.replicas if new_rs is not None else 0
         if d.status.assign(replicas, ready, available, updated, d.generation):
             self._store.update(d)
 
