@@ -207,6 +207,16 @@ def history_to_delete(limit: int, old_rs: list[ReplicaSet]) -> list[ReplicaSet]:
     ]
 
 
+def _find_new_rs(d: Deployment, owned: list[ReplicaSet]) -> ReplicaSet | None:
+    """FindNewReplicaSet: of the ReplicaSets carrying the current template's hash, the oldest (then by name)."""
+    wanted = template_hash(d.template)
+    return min(
+        (rs for rs in owned if rs.labels.get(HASH_LABEL) == wanted),
+        key=lambda rs: (rs.creation_timestamp, rs.name),
+        default=None,
+    )
+
+
 _MAX_INT32 = 2**31 - 1
 
 
@@ -336,8 +346,7 @@ class DeploymentController:
             (rs for rs in self._store.list("ReplicaSet", d.namespace) if _owned_by(rs, d)),
             key=lambda rs: (rs.creation_timestamp, rs.name),
         )
-        wanted = template_hash(d.template)
-        new_rs = next((rs for rs in all_rs if rs.labels.get(HASH_LABEL) == wanted), None)
+        new_rs = _find_new_rs(d, all_rs)
         old_rs = [rs for rs in all_rs if rs is not new_rs]
         # Old ReplicaSets beyond revisionHistoryLimit go when the Deployment is paused, or when a rollout step
         # changes nothing and the status written by the previous sync says the rollout is complete.
@@ -491,20 +500,13 @@ class DeploymentController:
             )
 
     def _update_status(self, d: Deployment) -> None:
-        wanted = template_hash(d.template)
         replicas = ready = available = 0
-        new_rs: ReplicaSet | None = None
-        for rs in self._store.list("ReplicaSet", d.namespace):
-            if not _owned_by(rs, d):
-                continue
+        owned = [rs for rs in self._store.list("ReplicaSet", d.namespace) if _owned_by(rs, d)]
+        for rs in owned:
             replicas += rs.status.replicas
             ready += rs.status.ready_replicas
             available += rs.status.available_replicas
-            # FindNewReplicaSet: of several ReplicaSets of the current template, the oldest is the new one
-            if rs.labels.get(HASH_LABEL) == wanted and (
-                new_rs is None or (rs.creation_timestamp, rs.name) < (new_rs.creation_timestamp, new_rs.name)
-            ):
-                new_rs = rs
+        new_rs = _find_new_rs(d, owned)
         updated = new_rs.status.replicas if new_rs is not None else 0
         if d.status.assign(replicas, ready, available, updated, d.generation):
             self._store.update(d)
