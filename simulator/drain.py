@@ -30,13 +30,13 @@ import attrs
 
 from models.node import Node
 from models.pod import Pod, Taint
+from simulator.controllers.nodelifecycle import UNSCHEDULABLE_TAINT
 from simulator.engine import Engine, Signal
 from simulator.eviction import EvictionResult, evict
 from simulator.store import Store
 
 __all__ = ["EVICT_RETRY_DELAY", "DrainError", "DrainStatus", "cordon_node", "drain", "pods_to_evict"]
 
-UNSCHEDULABLE_TAINT = "node.kubernetes.io/unschedulable"
 MIRROR_ANNOTATION = "kubernetes.io/config.mirror"
 EVICT_RETRY_DELAY = 5.0  # kubectl drain: EvictErrorRetryDelay
 DELETE_POLL_INTERVAL = 1.0  # kubectl drain: waitForDelete interval

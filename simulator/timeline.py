@@ -15,7 +15,8 @@ import attrs
 
 from models.kubesim import NodePool
 from models.node import Node
-from simulator.drain import UNSCHEDULABLE_TAINT, DrainError, cordon_node, drain
+from simulator.controllers.nodelifecycle import UNSCHEDULABLE_TAINT
+from simulator.drain import DrainError, cordon_node, drain
 from simulator.podutil import delete_pod
 
 if TYPE_CHECKING:
