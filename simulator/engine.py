@@ -2,16 +2,18 @@
 
 Why it looks like this:
 
-* The queue is a binary heap of ``(time, priority, sequence, handle)`` tuples. ``sequence`` is a counter, so two
-  events at the same time and priority run in the order they were scheduled (FIFO), and tuple comparison never
-  reaches the handle. Cancelling is lazy: the handle is flagged and skipped when popped, which keeps cancel O(1)
-  and the heap O(log n).
+* Events run in (time, priority, scheduling) order: two events at the same time and priority run in the order they
+  were scheduled (FIFO). The near future is a heap of distinct *times* (plain floats) plus a dict from each time
+  to its Handle, or to a "crowd" list of Handles kept in run order when several are due at once. Why floats: a
+  heap compares its entries ~20 times per push and pop, and comparing two floats costs a fraction of comparing
+  two ``(time, priority, sequence)`` entries; ties are settled once, when an entry joins a crowd. Cancelling is
+  lazy: the handle is flagged and skipped when its time comes, which keeps cancel O(1).
 * Only the near future is in the heap: events due at or after ``_limit`` wait unsorted in buckets of
-  ``BUCKET_SECONDS`` of virtual time, and a bucket is heapified when the heap runs dry. Why: a simulation keeps a
-  timer per running pod (its exit, its probe), tens of thousands due minutes ahead, and every pop from one big
-  heap walks all its levels through memory the CPU caches no longer hold; a heap of the next few seconds stays
-  small and cached, and a far timer costs one list append. The order is exactly the one heap's: everything in
-  the heap is due before everything in the buckets.
+  ``BUCKET_SECONDS`` of virtual time, and a bucket is moved into the heap when the heap runs dry. Why: a
+  simulation keeps a timer per running pod (its exit, its probe), tens of thousands due minutes ahead, and every
+  pop from one big heap walks all its levels through memory the CPU caches no longer hold; a heap of the next few
+  seconds stays small and cached, and a far timer costs one list append. The order is exactly one queue's:
+  everything in the heap is due before everything in the buckets.
 * Randomness comes only from ``Engine.rng(name)``: each name gets its own ``random.Random`` seeded from a hash of
   (run seed, name). Adding a new stream therefore never shifts the numbers another stream draws.
 * Processes are plain ``async def`` coroutines driven by ``send()`` from the engine's own loop: no asyncio, no
@@ -25,8 +27,11 @@ import gc
 import hashlib
 import heapq
 import random
+import types
+from bisect import bisect_right
 from collections.abc import Awaitable, Callable, Coroutine, Generator
 from heapq import heappop, heappush
+from operator import attrgetter
 from typing import Any
 
 __all__ = [
@@ -57,34 +62,35 @@ class SimulationTimeout(Exception):
     """Raised inside a process whose ``wait_for(..., timeout=...)`` ran out."""
 
 
-class Handle(list):  # type: ignore[type-arg]
+class Handle:
     """A scheduled callback; ``cancel()`` stops it from running (safe to call twice or after it ran).
 
-    Why a list: the handle *is* the heap entry ``[when, priority, sequence, callback, args, engine]``, so
-    scheduling allocates one object and the heap compares entries in C. ``sequence`` is unique, so comparison
-    never reaches the callback. A handle that ran or was cancelled has ``callback`` None.
+    Why a plain slotted class (no ``__init__``): the engine fills the slots itself, which makes a handle about
+    half the cost of a list-based one to create and read, and there is one per scheduled event. A handle that ran
+    or was cancelled has ``callback`` None.
     """
 
-    __slots__ = ()
+    __slots__ = ("args", "callback", "engine", "priority", "when")
 
-    @property
-    def when(self) -> float:
-        """The virtual time the callback is (or was) due."""
-        return self[0]  # type: ignore[no-any-return]
+    when: float  # the virtual time the callback is (or was) due
+    priority: int
+    callback: Callable[..., object] | None
+    args: tuple[Any, ...]
+    engine: Engine
 
     @property
     def cancelled(self) -> bool:
         """True once cancelled, and also once the callback has run (a handle runs at most once)."""
-        return self[3] is None
+        return self.callback is None
 
     def cancel(self) -> None:
-        """Cancel the callback. Lazy: the entry stays in the heap and is skipped when it surfaces.
+        """Cancel the callback. Lazy: the entry stays queued and is skipped when its time comes.
 
-        The engine is told, so that it can drop cancelled entries in bulk once they are most of the heap.
+        The engine is told, so that it can drop cancelled entries in bulk once they are most of the queue.
         """
-        if self[3] is not None:
-            self[3] = None
-            self[5]._handle_cancelled()
+        if self.callback is not None:
+            self.callback = None
+            self.engine._handle_cancelled()
 
 
 class Signal:
@@ -109,14 +115,14 @@ class Signal:
             proc._resume_soon(value)
 
 
-class _Sleep:
-    __slots__ = ("delay",)
+@types.coroutine
+def _sleep_command(delay: float) -> Generator[float, Any, None]:
+    """What ``await engine.sleep(s)`` runs: it hands the engine the delay and resumes (with None) when it is up.
 
-    def __init__(self, delay: float) -> None:
-        self.delay = delay
-
-    def __await__(self) -> Generator[_Sleep, Any, None]:
-        yield self
+    Why a generator-based coroutine that yields a plain float: ``await`` uses it as it is (no ``__await__`` call
+    and no command object), and the engine tells a sleep from a ``wait_for`` by the float's exact class.
+    """
+    yield delay
 
 
 class _WaitFor:
@@ -133,12 +139,13 @@ class _WaitFor:
 class Process:
     """An ``async def`` coroutine driven by the engine. ``done`` is a Signal fired with the coroutine's result."""
 
-    __slots__ = ("_coro", "_engine", "_timer", "done", "error", "name")
+    __slots__ = ("_coro", "_engine", "_step_later", "_timer", "done", "error", "name")
 
     def __init__(self, engine: Engine, coro: Coroutine[Any, Any, Any], name: str) -> None:
         self._engine = engine
         self._coro = coro
         self._timer: Handle | None = None
+        self._step_later = self._step  # (bound once: a sleeping process schedules it at every sleep)
         self.name = name
         self.done = Signal(engine)
         self.error: BaseException | None = None
@@ -161,8 +168,8 @@ class Process:
             self.error = err
             self.done.trigger(None)
             raise
-        if isinstance(command, _Sleep):
-            self._timer = engine.call_later(command.delay, self._step)
+        if command.__class__ is float:  # engine.sleep()
+            self._timer = engine.call_later(command, self._step_later)
         elif isinstance(command, _WaitFor):
             target = command.target
             if isinstance(target, Signal):
@@ -202,23 +209,47 @@ class Engine:
     def __init__(self, seed: int = 0) -> None:
         self.now: float = 0.0
         self.seed = seed
-        self._queue: list[Handle] = []
-        self._seq = 0
         self._rngs: dict[str, random.Random] = {}
         self._predicate_waiters: list[tuple[Callable[[], bool], Process]] = []
         self.events_processed = 0
         # When the latest event ran: equal to ``now`` when the current instant has (partly) run already.
         self.last_event_time: float | None = None
-        self._cancelled = 0  # cancelled entries still queued (in the heap or the buckets)
-        # The far future (module docstring): events due at or after ``_limit`` wait in ``_far[when //
-        # BUCKET_SECONDS]``; ``_far_keys`` is a heap of those bucket numbers; ``_far_count`` entries in all.
+        self._cancelled = 0  # cancelled entries still queued (near or far)
+        self._compact_at = 512  # drop cancelled entries in bulk once there are more than this (and most are)
+        # The near future (module docstring): ``_at[when]`` is the Handle due at ``when``, or a crowd (a list of
+        # Handles in run order) when several are; ``_keys`` is a heap of the times in ``_at``. The crowd being run
+        # stays in ``_at`` until it is done: ``_crowd`` is it and ``_crowd_pos`` the index of its next entry.
+        self._at: dict[float, Handle | list[Handle]] = {}
+        self._keys: list[float] = []
+        self._crowd: list[Handle] | None = None
+        self._crowd_pos = 0
+        # The far future: events due at or after ``_limit`` wait in ``_far[when // BUCKET_SECONDS]`` (in the
+        # order they were scheduled); ``_far_keys`` is a heap of those bucket numbers; ``_far_count`` entries in all.
         self._limit = BUCKET_SECONDS
         self._far: dict[float, list[Handle]] = {}
         self._far_keys: list[float] = []
         self._far_count = 0
 
+    # -- the queue ----------------------------------------------------------------------------------------------
+    def _join(self, slot: Handle | list[Handle], handle: Handle) -> None:
+        """Queue ``handle`` at a time that already has an entry (``slot``), keeping (priority, scheduling) order.
+
+        A later-scheduled handle runs after every queued one of the same or a lower priority number; it goes
+        before those of a higher number, but never before the part of the running crowd that already ran.
+        """
+        priority = handle.priority
+        if slot.__class__ is Handle:
+            self._at[handle.when] = [slot, handle] if priority >= slot.priority else [handle, slot]
+            return
+        crowd: list[Handle] = slot  # type: ignore[assignment]
+        if priority >= crowd[-1].priority:
+            crowd.append(handle)
+            return
+        lo = self._crowd_pos if crowd is self._crowd else 0
+        crowd.insert(bisect_right(crowd, priority, lo, key=_priority), handle)
+
     def _push_far(self, handle: Handle) -> None:
-        when: float = handle[0]
+        when: float = handle.when
         key = when // BUCKET_SECONDS
         if key != key:  # inf // w is nan: an event at infinity goes in a bucket of its own
             key = when
@@ -231,43 +262,83 @@ class Engine:
         self._far_count += 1
 
     def _refill(self) -> bool:
-        """The heap is empty: make the earliest bucket the heap. False when no event is queued at all."""
-        if not self._far_keys:
-            return False
-        key = heappop(self._far_keys)
-        bucket = self._far.pop(key)
-        self._far_count -= len(bucket)
-        self._limit = (key + 1.0) * BUCKET_SECONDS
-        queue = self._queue
-        queue.extend(bucket)  # (the same list object: run() holds it)
-        heapq.heapify(queue)
-        return True
+        """The near future is empty: bring in the earliest far bucket. False when no event is queued at all."""
+        at = self._at
+        while self._far_keys:
+            key = heappop(self._far_keys)
+            bucket = self._far.pop(key)
+            self._far_count -= len(bucket)
+            self._limit = (key + 1.0) * BUCKET_SECONDS
+            for handle in bucket:  # (in scheduling order, so _join keeps the order)
+                if handle.callback is None:
+                    self._cancelled -= 1
+                    continue
+                slot = at.setdefault(handle.when, handle)
+                if slot is not handle:
+                    self._join(slot, handle)
+            if at:
+                keys = self._keys
+                keys.extend(at)  # (the same list object: run() holds it)
+                heapq.heapify(keys)
+                return True
+        return False
 
     def pending(self) -> list[Handle]:
         """Every queued entry (live and cancelled), in no particular order: for tests and diagnostics."""
-        out = list(self._queue)
+        out: list[Handle] = []
+        for slot in self._at.values():
+            if slot.__class__ is Handle:
+                out.append(slot)
+            elif slot is self._crowd:
+                out.extend(slot[self._crowd_pos :])
+            else:
+                out.extend(slot)  # type: ignore[arg-type]
         for bucket in self._far.values():
             out.extend(bucket)
         return out
 
     def _handle_cancelled(self) -> None:
-        # Timer churn (arm a timeout, call it off) leaves many dead entries queued, and every push and pop pays
-        # log(heap size) for them. Once they are over half of what is queued, drop them all: O(n) per n/2
-        # cancels, so O(1) amortised; the order of live events is unchanged (their keys are unique).
+        # Timer churn (arm a timeout, call it off) leaves many dead entries queued, each costing heap and memory.
+        # Once they are more than the live ones (and than ``_compact_at``), drop them all: O(n) per n cancels, so
+        # O(1) amortised; the order of live events is unchanged.
         self._cancelled = n = self._cancelled + 1
-        queue = self._queue
-        if n > 512 and n + n > len(queue) + self._far_count:
-            queue[:] = [entry for entry in queue if entry[3] is not None]
-            heapq.heapify(queue)
-            far: dict[float, list[Handle]] = {}
-            for key, bucket in self._far.items():
-                live = [entry for entry in bucket if entry[3] is not None]
-                if live:
-                    far[key] = live
-            self._far = far
-            self._far_keys = sorted(far)  # (a sorted list is a heap)
-            self._far_count = sum(map(len, far.values()))
-            self._cancelled = 0
+        if n > self._compact_at and n + n > len(self._keys) + self._far_count:
+            self._compact()
+
+    def _compact(self) -> None:
+        at: dict[float, Handle | list[Handle]] = {}  # (copied back into self._at: run() holds that dict)
+        live = 0
+        for when, slot in self._at.items():
+            if slot is self._crowd:  # the running crowd: keep it (and its position) whole
+                at[when] = slot
+                live += sum(1 for entry in slot[self._crowd_pos :] if entry.callback is not None)
+            elif slot.__class__ is Handle:
+                if slot.callback is not None:
+                    at[when] = slot
+                    live += 1
+            else:
+                kept = [entry for entry in slot if entry.callback is not None]  # type: ignore[union-attr]
+                if kept:
+                    at[when] = kept[0] if len(kept) == 1 else kept
+                    live += len(kept)
+        self._at.clear()
+        self._at.update(at)
+        # (a sorted list is a heap; the same list object: run() holds it. The running crowd's time is already off it.)
+        self._keys[:] = sorted(when for when, slot in at.items() if slot is not self._crowd)
+        far: dict[float, list[Handle]] = {}
+        for key, bucket in self._far.items():
+            kept = [entry for entry in bucket if entry.callback is not None]
+            if kept:
+                far[key] = kept
+        self._far = far
+        self._far_keys = sorted(far)
+        self._far_count = sum(map(len, far.values()))
+        live += self._far_count
+        crowd = self._crowd
+        self._cancelled = (
+            0 if crowd is None else sum(1 for e in crowd[self._crowd_pos :] if e.callback is None)
+        )
+        self._compact_at = max(512, live)
 
     # -- scheduling ---------------------------------------------------------------------------------------------
     def call_at(
@@ -276,10 +347,18 @@ class Engine:
         """Run ``callback(*args)`` at virtual time ``when`` (not before now)."""
         if when < self.now:
             when = self.now
-        self._seq = seq = self._seq + 1
-        handle = Handle((when, priority, seq, callback, args, self))
+        handle = Handle()
+        handle.when = when
+        handle.priority = priority
+        handle.callback = callback
+        handle.args = args
+        handle.engine = self
         if when < self._limit:
-            heappush(self._queue, handle)
+            slot = self._at.setdefault(when, handle)
+            if slot is handle:
+                heappush(self._keys, when)
+            else:
+                self._join(slot, handle)
         else:
             self._push_far(handle)
         return handle
@@ -293,10 +372,18 @@ class Engine:
         when = now + delay
         if when < now:
             when = now
-        self._seq = seq = self._seq + 1
-        handle = Handle((when, priority, seq, callback, args, self))
+        handle = Handle()
+        handle.when = when
+        handle.priority = priority
+        handle.callback = callback
+        handle.args = args
+        handle.engine = self
         if when < self._limit:
-            heappush(self._queue, handle)
+            slot = self._at.setdefault(when, handle)
+            if slot is handle:
+                heappush(self._keys, when)
+            else:
+                self._join(slot, handle)
         else:
             self._push_far(handle)
         return handle
@@ -316,7 +403,7 @@ class Engine:
         """``await engine.sleep(s)``: resume after ``s`` seconds of virtual time."""
         if delay < 0:
             raise ValueError("sleep delay must be >= 0")
-        return _Sleep(delay)
+        return _sleep_command(float(delay))
 
     def wait_for(self, target: Signal | Callable[[], bool], timeout: float | None = None) -> Awaitable[Any]:
         """``await engine.wait_for(signal_or_predicate)``.
@@ -341,35 +428,84 @@ class Engine:
         return stream
 
     # -- running ------------------------------------------------------------------------------------------------
+    def _next(self, until: float) -> Handle | None:
+        """Take the next live entry due at or before ``until`` off the queue (marked as run), or None."""
+        keys, at = self._keys, self._at
+        while True:
+            crowd = self._crowd
+            if crowd is not None:
+                pos = self._crowd_pos
+                if pos < len(crowd):
+                    self._crowd_pos = pos + 1
+                    entry = crowd[pos]
+                    if entry.callback is None:
+                        self._cancelled -= 1
+                        continue
+                    return entry
+                del at[crowd[0].when]
+                self._crowd = None
+            if not keys and not self._refill():
+                return None
+            when = keys[0]
+            if when > until:
+                return None
+            heappop(keys)
+            slot = at.pop(when)
+            if slot.__class__ is Handle:
+                if slot.callback is None:
+                    self._cancelled -= 1
+                    continue
+                return slot
+            at[when] = slot
+            self._crowd = slot  # type: ignore[assignment]
+            self._crowd_pos = 0
+
     def peek(self) -> float | None:
         """Time of the next live event, or None when the queue is empty."""
-        queue = self._queue
+        crowd = self._crowd
+        if crowd is not None:
+            for i in range(self._crowd_pos, len(crowd)):
+                if crowd[i].callback is not None:
+                    return crowd[i].when
+            self._drop_crowd()
+        keys, at = self._keys, self._at
         while True:
-            while queue and queue[0][3] is None:
-                heapq.heappop(queue)
-                self._cancelled -= 1
-            if queue:
-                return queue[0][0]  # type: ignore[no-any-return]
-            if not self._refill():
+            if not keys and not self._refill():
                 return None
+            when = keys[0]
+            slot = at[when]
+            if slot.__class__ is Handle:
+                if slot.callback is not None:
+                    return when
+                self._cancelled -= 1
+            elif any(entry.callback is not None for entry in slot):  # type: ignore[union-attr]
+                return when
+            else:
+                self._cancelled -= len(slot)  # type: ignore[arg-type]
+            heappop(keys)
+            del at[when]
+
+    def _drop_crowd(self) -> None:
+        """The running crowd has no live entry left: retire it (its dead entries stop counting as cancelled)."""
+        crowd = self._crowd
+        assert crowd is not None
+        self._cancelled -= len(crowd) - self._crowd_pos
+        del self._at[crowd[0].when]
+        self._crowd = None
 
     def step(self) -> bool:
         """Run the next live event. Returns False when there is none."""
-        queue = self._queue
-        while queue or self._refill():
-            entry = heapq.heappop(queue)
-            callback = entry[3]
-            if callback is None:
-                self._cancelled -= 1
-                continue
-            self.now = self.last_event_time = entry[0]
-            entry[3] = None  # a handle runs at most once
-            callback(*entry[4])
-            self.events_processed += 1
-            if self._predicate_waiters:
-                self._check_predicates()
-            return True
-        return False
+        entry = self._next(_INFINITY)
+        if entry is None:
+            return False
+        callback = entry.callback
+        self.now = self.last_event_time = entry.when
+        entry.callback = None  # a handle runs at most once
+        callback(*entry.args)  # type: ignore[misc]  # (_next returns live entries only)
+        self.events_processed += 1
+        if self._predicate_waiters:
+            self._check_predicates()
+        return True
 
     def run(self, until: float | None = None) -> None:
         """Run events until the queue is empty or the next event is later than ``until``.
@@ -377,7 +513,8 @@ class Engine:
         With ``until``, the clock ends exactly at ``until``, so running in slices (``run(now + dt)``) gives the
         same run as one call.
         """
-        queue = self._queue
+        keys, at = self._keys, self._at
+        limit = _INFINITY if until is None else until
         processed = 0
         # Why the cyclic garbage collector is paused while events run: a simulation holds hundreds of thousands of
         # long-lived objects (pods, timers, index entries) that CPython's collector would traverse again and again
@@ -387,35 +524,40 @@ class Engine:
         gc_was_enabled = gc.isenabled()
         gc.disable()
         try:
-            if until is None:
-                while queue or self._refill():
-                    entry = heappop(queue)
-                    callback = entry[3]
-                    if callback is None:
-                        self._cancelled -= 1
-                        continue
-                    self.now = entry[0]
-                    entry[3] = None
-                    callback(*entry[4])
-                    processed += 1
-                    if self._predicate_waiters:
-                        self._check_predicates()
-            else:
-                while queue or self._refill():
-                    entry = heappop(queue)
-                    callback = entry[3]
-                    if callback is None:
-                        self._cancelled -= 1
-                        continue
-                    if entry[0] > until:
-                        heappush(queue, entry)  # same key: the heap order is unchanged
+            while True:
+                if self._crowd is None and keys:
+                    # the common case, inlined: one entry due at its own instant
+                    when = keys[0]
+                    if when > limit:
                         break
-                    self.now = entry[0]
-                    entry[3] = None
-                    callback(*entry[4])
-                    processed += 1
-                    if self._predicate_waiters:
-                        self._check_predicates()
+                    heappop(keys)
+                    slot = at.pop(when)
+                    if slot.__class__ is Handle:
+                        callback = slot.callback
+                        if callback is None:
+                            self._cancelled -= 1
+                            continue
+                        self.now = when
+                        slot.callback = None
+                        callback(*slot.args)
+                        processed += 1
+                        if self._predicate_waiters:
+                            self._check_predicates()
+                        continue
+                    # several entries are due at this instant: run them as the crowd
+                    at[when] = slot
+                    self._crowd = slot  # type: ignore[assignment]
+                    self._crowd_pos = 0
+                entry = self._next(limit)
+                if entry is None:
+                    break
+                callback = entry.callback
+                self.now = entry.when
+                entry.callback = None
+                callback(*entry.args)  # type: ignore[misc]  # (_next returns live entries only)
+                processed += 1
+                if self._predicate_waiters:
+                    self._check_predicates()
         finally:
             self.events_processed += processed
             if processed:
@@ -434,3 +576,9 @@ class Engine:
             else:
                 still.append((predicate, proc))
         self._predicate_waiters = still
+
+
+_INFINITY = float("inf")
+
+
+_priority = attrgetter("priority")

@@ -170,7 +170,9 @@ def _reference_run(specs: list[Spec]) -> list[tuple[float, int]]:
     return trace
 
 
-def _engine_run(specs: list[Spec], slices: list[float] | None = None) -> list[tuple[float, int]]:
+def _engine_run(
+    specs: list[Spec], slices: list[float] | None = None, stepwise: bool = False
+) -> list[tuple[float, int]]:
     engine = Engine()
     handles: dict[int, Handle] = {}
     trace: list[tuple[float, int]] = []
@@ -193,6 +195,12 @@ def _engine_run(specs: list[Spec], slices: list[float] | None = None) -> list[tu
         schedule(i)
     for until in slices or []:
         engine.run(until=until)
+    if stepwise:  # step() one event at a time; peek() must name the time of the event step() runs next
+        while (due := engine.peek()) is not None:
+            ran = len(trace)
+            assert engine.step()
+            assert len(trace) == ran + 1 and trace[-1][0] == due
+        assert not engine.step()
     engine.run()
     return trace
 
@@ -210,6 +218,38 @@ def test_dynamic_schedule_matches_reference_model(specs: list[Spec]) -> None:
 )
 def test_dynamic_schedule_in_slices_matches_one_run(specs: list[Spec], cuts: list[float]) -> None:
     assert _engine_run(specs, sorted(cuts)) == _engine_run(specs)
+
+
+@PROPS
+@given(dynamic_schedules())
+def test_step_and_peek_match_reference_model(specs: list[Spec]) -> None:
+    assert _engine_run(specs, stepwise=True) == _reference_run(specs)
+
+
+def test_bulk_removal_inside_a_running_crowd_keeps_the_order() -> None:
+    """Thousands of events due at one instant; the first cancels most of the rest (enough to drop the dead
+    entries in bulk while that instant runs) and schedules more for the same instant at every priority."""
+    engine = Engine()
+    seen: list[str] = []
+    handles = [engine.call_at(5.0, seen.append, f"n{i}", priority=1 + i % 2) for i in range(3000)]
+
+    def first() -> None:
+        seen.append("first")
+        for i in range(0, 3000, 4):
+            handles[i].cancel()
+        for i in range(1, 3000, 4):
+            handles[i].cancel()
+        engine.call_soon(seen.append, "urgent", priority=0)
+        engine.call_soon(seen.append, "normal", priority=1)
+        engine.call_soon(seen.append, "late", priority=2)
+
+    engine.call_at(5.0, first, priority=0)
+    engine.run()
+    kept = [i for i in range(3000) if i % 4 >= 2]
+    normal = [f"n{i}" for i in kept if i % 2 == 0]
+    late = [f"n{i}" for i in kept if i % 2 == 1]
+    assert seen == ["first", "urgent", *normal, "normal", *late, "late"]
+    assert engine.pending() == [] and engine._cancelled == 0
 
 
 # ----------------------------------------------------------------------------------------------------
