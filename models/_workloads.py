@@ -24,6 +24,7 @@ from models._pods import read_template
 from models._read import REQUIRED, Fields, check_int, show, type_name, unsupported_value
 from models.meta import KObject, LabelSelector, selector_from_map
 from models.pod import PodTemplate
+from models.quantity import QuantityError, parse_go_duration
 from models.workloads import (
     CronJob,
     DaemonSet,
@@ -534,40 +535,6 @@ def _parse_field(text: str, index: int) -> tuple[frozenset[int], bool]:
     return frozenset(values), star
 
 
-_GO_DURATION = re.compile(r"([0-9]*(?:\.[0-9]*)?)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)")
-_GO_UNIT_SECONDS = {
-    "ns": 1e-9,
-    "us": 1e-6,
-    "\u00b5s": 1e-6,
-    "\u03bcs": 1e-6,
-    "ms": 1e-3,
-    "s": 1.0,
-    "m": 60.0,
-    "h": 3600.0,
-}
-
-
-def parse_go_duration(text: str) -> float:
-    """Go's ``time.ParseDuration`` (``90m``, ``1h30m``, ``1.5h``, ``-5s``, ``0``) in seconds.
-
-    Raises:
-        CronSyntaxError: not a Go duration (a bare number other than ``0`` has no unit; ``d`` is no unit).
-    """
-    body = text[1:] if text[:1] in ("+", "-") else text
-    if body == "0":
-        return 0.0
-    pos, seconds = 0, 0.0
-    for part in _GO_DURATION.finditer(body):
-        number = part.group(1)
-        if part.start() != pos or number in ("", "."):
-            break
-        seconds += float(number) * _GO_UNIT_SECONDS[part.group(2)]
-        pos = part.end()
-    if not body or pos != len(body):
-        raise CronSyntaxError(f'time: invalid duration "{text}"')
-    return -seconds if text.startswith("-") else seconds
-
-
 def parse_schedule(schedule: str) -> CronSchedule:
     """Parse a CronJob ``spec.schedule`` as ``cron.ParseStandard`` does.
 
@@ -588,7 +555,10 @@ def parse_schedule(schedule: str) -> CronSchedule:
         text = text[space:].strip()
     if text.startswith("@"):
         if text.startswith("@every "):
-            delay = parse_go_duration(text[len("@every ") :])
+            try:
+                delay = parse_go_duration(text[len("@every ") :])
+            except QuantityError as err:
+                raise CronSyntaxError(str(err)) from None
             return CronSchedule(every=float(max(1, int(delay))))
         if text not in _DESCRIPTORS:
             raise CronSyntaxError(f"unrecognized descriptor: {text}")

@@ -192,23 +192,71 @@ def format_bytes(amount: int) -> str:
     return str(amount)
 
 
-_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h|d)")
+# Go's time.ParseDuration grammar: an optional sign, then "0" or one or more <number><unit>, where a number is
+# ASCII digits with at most one "." (at least one digit). kubesim's durations add the unit "d" and plain numbers
+# (seconds). No exponent, underscore, inf or nan, and no non-ASCII digit, all of which Python's float() accepts.
+_NUMBER = r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
+_GO_UNIT = "ns|us|\u00b5s|\u03bcs|ms|s|m|h"  # U+00B5 micro sign and U+03BC Greek mu, as in Go
+_GO_DURATION = re.compile(rf"([+-]?)(0|(?:{_NUMBER}(?:{_GO_UNIT}))+)")
+_DURATION = re.compile(rf"([+-]?)({_NUMBER}|(?:{_NUMBER}(?:{_GO_UNIT}|d))+)")
+_DURATION_PART = re.compile(rf"({_NUMBER})({_GO_UNIT}|d)")
 _UNIT_SECONDS = {
-    "ns": 1e-9,
-    "us": 1e-6,
-    "µs": 1e-6,
-    "ms": 1e-3,
-    "s": 1.0,
-    "m": 60.0,
-    "h": 3600.0,
-    "d": 86400.0,
+    "ns": Fraction(1, 10**9),
+    "us": Fraction(1, 10**6),
+    "\u00b5s": Fraction(1, 10**6),
+    "\u03bcs": Fraction(1, 10**6),
+    "ms": Fraction(1, 10**3),
+    "s": Fraction(1),
+    "m": Fraction(60),
+    "h": Fraction(3600),
+    "d": Fraction(86400),
 }
+# Go's Duration is an int64 count of nanoseconds, so 2562047h47m16.854775807s (about 292 years) is the longest;
+# Go drops digits below a nanosecond, so 2**63 ns and more is an error (-2**63 ns is the shortest).
+_DURATION_LIMIT_NS = 2**63
+
+
+def _quote(text: str) -> str:
+    """``text`` in double quotes, or as ``repr`` when it holds a line break or another unprintable character."""
+    return f'"{text}"' if text.isprintable() else repr(text)
+
+
+def _exact_seconds(match: re.Match[str]) -> Fraction:
+    """The signed, exact seconds of a ``_GO_DURATION`` or ``_DURATION`` match (a plain number is seconds)."""
+    body = match[2]
+    parts = _DURATION_PART.findall(body) or [(body, "s")]
+    seconds = sum((Fraction(number) * _UNIT_SECONDS[unit] for number, unit in parts), Fraction(0))
+    return -seconds if match[1] == "-" else seconds
+
+
+def _in_go_range(seconds: Fraction) -> bool:
+    ns = seconds * _NANO
+    return -_DURATION_LIMIT_NS <= ns < _DURATION_LIMIT_NS
+
+
+def parse_go_duration(text: str) -> float:
+    """Go's own ``time.ParseDuration`` (``90m``, ``1h30m``, ``1.5h``, ``-5s``, ``0``), in seconds: no plain numbers
+    other than ``0``, no ``d``, negatives allowed. For fields Go parses itself, such as a CronJob's ``@every``.
+
+    Raises:
+        QuantityError: not a Go duration, with Go's message (``time: invalid duration "3"``).
+    """
+    match = _GO_DURATION.fullmatch(text)
+    if match is None:
+        raise QuantityError(f"time: invalid duration {_quote(text)}")
+    seconds = _exact_seconds(match)
+    if not _in_go_range(seconds):
+        raise QuantityError(f"time: invalid duration {_quote(text)}")
+    return float(seconds)
 
 
 def parse_duration(value: object) -> float:
-    """Parse a duration: plain seconds (``90``, ``1.5``) or Go style (``90s``, ``10m``, ``1h30m``, ``500ms``).
+    """Parse a duration in seconds: Go's ``time.ParseDuration`` (``90s``, ``10m``, ``1h30m``, ``500ms``, ``1.5h``).
 
-    ``d`` (days) is accepted as a convenience Go does not have; a day of cluster life is ``1d`` or ``24h``.
+    kubesim's differences from Go: a plain number is seconds (``90``, ``1.5``, or an ``int``/``float``); ``d`` is
+    a day (``1d`` is ``24h``); a negative duration is rejected (``-0`` is zero); surrounding whitespace is ignored.
+    As in Go, a duration longer than MaxInt64 nanoseconds (``2562047h47m16.854775807s``) is an error, and a
+    number is ASCII digits with at most one ``.`` (no exponent, ``_``, ``inf`` or ``nan``).
 
     Raises:
         QuantityError: not a non-negative duration.
@@ -218,21 +266,19 @@ def parse_duration(value: object) -> float:
     if isinstance(value, int | float):
         if not math.isfinite(value) or value < 0:
             raise QuantityError(f"{value!r} is not a non-negative duration")
-        return float(value)
-    if not isinstance(value, str) or not value.strip():
-        raise QuantityError(f"{value!r} is not a duration (expected e.g. 90s, 10m, 1h30m)")
-    text = value.strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        pos, seconds = 0, 0.0
-        for part in _DURATION_PART.finditer(text):
-            if part.start() != pos:
-                break
-            seconds += float(part.group(1)) * _UNIT_SECONDS[part.group(2)]
-            pos = part.end()
-        if pos != len(text) or pos == 0:
-            raise QuantityError(f'"{text}" is not a duration (expected e.g. 90s, 10m, 1h30m)') from None
-    if not math.isfinite(seconds) or seconds < 0:
-        raise QuantityError(f'"{text}" is not a non-negative duration')
-    return seconds
+        seconds = Fraction(value)
+        shown = repr(value)
+    elif isinstance(value, str) and (match := _DURATION.fullmatch(text := value.strip())):
+        seconds = _exact_seconds(match)
+        shown = _quote(text)
+        if seconds < 0:
+            raise QuantityError(f"{shown} is not a non-negative duration")
+        seconds = abs(seconds)  # (-0 is zero)
+    else:
+        shown = _quote(value.strip() or value) if isinstance(value, str) else repr(value)
+        raise QuantityError(f"{shown} is not a duration (expected e.g. 90s, 10m, 1h30m)")
+    if seconds * _NANO >= _DURATION_LIMIT_NS:
+        raise QuantityError(
+            f"{shown} is longer than Go's longest duration, 2562047h47m16.854775807s (about 292 years)"
+        )
+    return float(seconds)
