@@ -91,6 +91,12 @@ def check_name(doc: Doc, path: str, name: str, rule: NameRule = "subdomain") -> 
 
 def qualified_name_problem(key: str) -> str | None:
     """``IsQualifiedName``: an optional DNS subdomain prefix and ``/``, then a name of up to 63 characters."""
+    if key.count("/") > 1:
+        # IsQualifiedName: more than one '/' fails as a whole, not as a bad prefix
+        return (
+            "a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end "
+            "with an alphanumeric character with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
+        )
     prefix, slash, name = key.rpartition("/")
     if slash:
         if not prefix:
@@ -285,20 +291,27 @@ def read_selector(fields: Fields, key: str, *, required: bool = False) -> LabelS
         if req_key:
             check_key(sel.doc, expr.at("key"), req_key)
         operator = expr.choice("operator", SELECTOR_OPERATORS, required=True)
-        values = expr.str_list("values")
-        if operator in ("In", "NotIn") and not values:
-            expr.error("values", "must be specified when `operator` is 'In' or 'NotIn'")
-        if operator in ("Exists", "DoesNotExist") and values:
-            expr.error("values", "may not be specified when `operator` is 'Exists' or 'DoesNotExist'")
-        for index, value in enumerate(values):
-            problem = label_value_problem(value)
+        values: list[str] = []
+        count = 0  # the items as written: a non-string one is reported as such, not as a missing value
+        for path, item in expr.items("values"):
+            count += 1
+            if not isinstance(item, str):
+                sel.doc.error(path, f"expected a string, got {type_name(item)} {show(item)}")
+                continue
+            problem = label_value_problem(item)
             if problem:
-                sel.doc.error(
-                    f"{expr.at('values')}[{index}]", f"invalid label value {show(value)}: {problem}"
-                )
+                sel.doc.error(path, f"invalid label value {show(item)}: {problem}")
+            values.append(item)
+        valid = bool(req_key and operator) and len(values) == count
+        if operator in ("In", "NotIn") and not count:
+            expr.error("values", "must be specified when `operator` is 'In' or 'NotIn'")
+            valid = False
+        if operator in ("Exists", "DoesNotExist") and count:
+            expr.error("values", "may not be specified when `operator` is 'Exists' or 'DoesNotExist'")
+            valid = False
         expr.done()
-        if req_key and operator:
-            exprs.append(LabelSelectorRequirement(req_key, operator, values))
+        if valid:  # an invalid requirement is not built (LabelSelectorRequirement rejects it)
+            exprs.append(LabelSelectorRequirement(req_key, operator, tuple(values)))
     sel.done()
     return LabelSelector(match_labels=match_labels, match_expressions=tuple(exprs))
 

@@ -29,6 +29,22 @@ class LabelSelectorRequirement:
     operator: str
     values: tuple[str, ...] = ()
 
+    def __attrs_post_init__(self) -> None:
+        # LabelSelectorAsSelector / labels.NewRequirement: an invalid requirement is an error when the selector is
+        # built, not a selector that silently matches nothing (In with no values) or ignores its values (Exists).
+        # Checked once here, so ``matches`` stays a plain lookup. Key and value syntax is the loader's job.
+        op = self.operator
+        if not self.key:
+            raise ValueError("label selector requirement key must be non-empty")
+        if op == "In" or op == "NotIn":
+            if not self.values:
+                raise ValueError(f"for {op!r} operator, values set can't be empty (key {self.key!r})")
+        elif op == "Exists" or op == "DoesNotExist":
+            if self.values:
+                raise ValueError(f"values set must be empty for {op!r} (key {self.key!r})")
+        else:
+            raise ValueError(f"{op!r} is not a valid label selector operator")
+
     def matches(self, labels: Mapping[str, str]) -> bool:
         """Whether ``labels`` satisfy this requirement, with Kubernetes' semantics for a missing key."""
         op = self.operator

@@ -17,14 +17,8 @@ import textwrap
 
 import pytest
 
-from models.errors import InputError
 from models.loader import load_text
-
-
-def errors_of(text: str) -> list[str]:
-    with pytest.raises(InputError) as info:
-        load_text(textwrap.dedent(text), "t.yaml")
-    return info.value.errors
+from tests.loadhelpers import errors_of
 
 
 def _block(text: str, indent: str) -> str:

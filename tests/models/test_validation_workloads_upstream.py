@@ -21,6 +21,7 @@ import yaml
 
 from models.errors import InputError
 from models.loader import load_text
+from tests.loadhelpers import errors_of
 
 DELETE = object()
 LABEL_BAD_KEY = "NoUppercaseOrSpecialCharsLike=Equals"
@@ -99,12 +100,6 @@ def build(kind: str, edits: dict[str, Any]) -> str:
         else:
             node[last] = copy.deepcopy(value)
     return yaml.safe_dump(obj, sort_keys=False)
-
-
-def errors_of(text: str) -> list[str]:
-    with pytest.raises(InputError) as info:
-        load_text(text, "t.yaml")
-    return info.value.errors
 
 
 T = "spec.template"
