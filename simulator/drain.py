@@ -8,7 +8,8 @@ As kubectl 1.35 (``k8s.io/kubectl/pkg/drain``) does it:
    waited for, as without ``--skip-wait-for-delete-timeout``. Finished pods (Succeeded/Failed) are
    evicted too (the API deletes them without a budget check). emptyDir data is deleted
    (``--delete-emptydir-data``). A pod without a controller stops the drain before any eviction unless
-   ``force`` (``--force``) is given: "cannot delete Pods that declare no controller".
+   ``force`` (``--force``) is given: "cannot delete Pods that declare no controller"; with it, kubectl's
+   warning "deleting Pods that declare no controller: ..." goes into the ``Drain`` event.
 3. Evict them all at once, one eviction loop per pod: a 429 (the PodDisruptionBudget is spent) is retried every
    5 s (``EvictErrorRetryDelay``, a plain sleep: the global timeout is noticed at the next attempt); any other
    error ends that pod's loop and fails the drain. After a successful eviction kubectl polls every second until
@@ -98,7 +99,8 @@ def pods_to_evict(
     evict_list: list[Pod] = []
     daemons: list[Pod] = []
     bare: list[Pod] = []
-    pods = sorted(store.pods_on_node(node_name), key=lambda p: (p.namespace, p.name))
+    # The API server lists in etcd key order, "<namespace>/<name>" byte by byte ("a-b/x" before "a/x").
+    pods = sorted(store.pods_on_node(node_name), key=lambda p: f"{p.namespace}/{p.name}")
     for pod in pods:
         # Pods already being deleted are not skipped (skipDeletedFilter only acts with
         # --skip-wait-for-delete-timeout): the API deletes them without a budget check and kubectl waits.
@@ -141,10 +143,17 @@ def drain(
         )
         return status
     status.pods = [f"{p.namespace}/{p.name}" for p in pods]
+    # kubectl's warnings (``PodDeleteList.Warnings``); Go prints them in map order, kubesim in filter order.
+    # A warning of the emptyDir filter is overwritten by the later filters upstream, so none is printed for it.
+    unmanaged = [p for p in pods if p.controller_ref is None and not p.is_terminal]
     message = f"Draining node {node_name}: evicting {len(pods)} pods"
     if daemons:
         message += "; ignoring DaemonSet-managed Pods: " + ", ".join(
             f"{p.namespace}/{p.name}" for p in daemons
+        )
+    if unmanaged:
+        message += "; deleting Pods that declare no controller: " + ", ".join(
+            f"{p.namespace}/{p.name}" for p in unmanaged
         )
     store.event(node, "Drain", message)
     engine.process(_run(cluster, node, status, pods, timeout), name=f"drain/{node_name}")
