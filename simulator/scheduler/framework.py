@@ -860,7 +860,7 @@ class Profile:
             for i, s in enumerate(norm):
                 if s < 0 or s > MAX_NODE_SCORE:
                     return Status(
-                        Code.Error, f"plugin {pl.name!r} returns an invalid score {s}, it should in the range of "
+                        Code.Error, f'plugin "{pl.name}" returns an invalid score {s}, it should in the range of '
                         f"[0, {MAX_NODE_SCORE}] after normalizing",
                     )  # fmt: skip
                 totals[i] += s * weight

@@ -38,6 +38,8 @@ __all__ = ["Scheduler"]
 
 _TERMINAL = frozenset(("Succeeded", "Failed"))
 _SHARED_STATE = CycleState()
+#: ``validation.NoteLengthLimit``: the longest Event message (bytes); ``truncateMessage`` cuts longer ones
+NOTE_LENGTH_LIMIT = 1024
 
 ExplainCallback = Callable[[dict[str, Any]], None]
 
@@ -237,7 +239,7 @@ class Scheduler:
                 # schedulingCycle's clearNominatedNode: an error or ErrNoNodesAvailable (not a FitError) voids the
                 # nomination; a FitError without PostFilter plugins leaves it alone
                 self._preempt(pod, PostFilterResult(Status(), nominated_node=""))
-            self.store.event(pod, "FailedScheduling", message, "Warning")
+            self.store.event(pod, "FailedScheduling", truncate_message(message), "Warning")
             return
         self._bind(p, profile, res.node)
 
@@ -293,9 +295,9 @@ class Scheduler:
             self.table.remove_pod(p.uid)  # forget
             self.failed += 1
             self.queue.add_unschedulable(p, (), error=True)
-            self.store.event(
-                pod, "FailedScheduling", f"running Bind plugin {binder.name!r}: {st.message}", "Warning"
-            )
+            # RunBindPlugins' fmt.Errorf("running Bind plugin %q: %w"): Go's %q quotes with double quotes
+            msg = f'running Bind plugin "{binder.name}": {st.message}'
+            self.store.event(pod, "FailedScheduling", truncate_message(msg), "Warning")
             return
         self._own_binding = None
         self.scheduled += 1
@@ -316,6 +318,17 @@ class Scheduler:
                 res.record["victims"] = [f"{v.namespace}/{v.name}" for v in post.victims]
             res.record["message"] = _with_post_filter(res, post)
         return res.record
+
+
+def truncate_message(message: str) -> str:
+    """``truncateMessage`` (schedule_one.go): a ``FailedScheduling`` Event message longer than ``NoteLengthLimit``
+    bytes keeps its first 1020 bytes and ends in `` ...`` (the pod condition and ``kubesim explain`` keep it all). A
+    multi-byte character cut in two becomes U+FFFD, as the invalid UTF-8 Go leaves does once encoded as JSON."""
+    raw = message.encode()
+    if len(raw) <= NOTE_LENGTH_LIMIT:
+        return message
+    suffix = " ..."
+    return raw[: NOTE_LENGTH_LIMIT - len(suffix)].decode(errors="replace") + suffix
 
 
 def _with_post_filter(res: ScheduleResult, post: PostFilterResult | None) -> str:
