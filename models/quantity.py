@@ -7,6 +7,7 @@ Kubernetes stores a quantity as an exact decimal (``resource.Quantity``); the sc
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from fractions import Fraction
@@ -261,22 +262,32 @@ def parse_duration(value: object) -> float:
     Raises:
         QuantityError: not a non-negative duration.
     """
+    if isinstance(value, str):
+        return _parse_duration_text(value)
     if isinstance(value, bool):
         raise QuantityError(f"{value!r} is not a duration")
     if isinstance(value, int | float):
         if not math.isfinite(value) or value < 0:
             raise QuantityError(f"{value!r} is not a non-negative duration")
-        seconds = Fraction(value)
-        shown = repr(value)
-    elif isinstance(value, str) and (match := _DURATION.fullmatch(text := value.strip())):
-        seconds = _exact_seconds(match)
-        shown = _quote(text)
-        if seconds < 0:
-            raise QuantityError(f"{shown} is not a non-negative duration")
-        seconds = abs(seconds)  # (-0 is zero)
-    else:
-        shown = _quote(value.strip() or value) if isinstance(value, str) else repr(value)
-        raise QuantityError(f"{shown} is not a duration (expected e.g. 90s, 10m, 1h30m)")
+        return _within_go_limit(Fraction(value), repr(value))
+    raise QuantityError(f"{value!r} is not a duration (expected e.g. 90s, 10m, 1h30m)")
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_duration_text(value: str) -> float:
+    """``parse_duration`` of a string. Cached: exact (Fraction) sums cost microseconds, and a run reads the same
+    few strings (annotations, timeline times) again and again."""
+    match = _DURATION.fullmatch(text := value.strip())
+    if match is None:
+        raise QuantityError(f"{_quote(text or value)} is not a duration (expected e.g. 90s, 10m, 1h30m)")
+    seconds = _exact_seconds(match)
+    shown = _quote(text)
+    if seconds < 0:
+        raise QuantityError(f"{shown} is not a non-negative duration")
+    return _within_go_limit(abs(seconds), shown)  # (abs: -0 is zero)
+
+
+def _within_go_limit(seconds: Fraction, shown: str) -> float:
     if seconds * _NANO >= _DURATION_LIMIT_NS:
         raise QuantityError(
             f"{shown} is longer than Go's longest duration, 2562047h47m16.854775807s (about 292 years)"
