@@ -100,7 +100,7 @@ def pods_to_evict(
     daemons: list[Pod] = []
     bare: list[Pod] = []
     # The API server lists in etcd key order, "<namespace>/<name>" byte by byte ("a-b/x" before "a/x").
-    pods = sorted(store.pods_on_node(node_name), key=lambda p: f"{p.namespace}/{p.name}")
+    pods = sorted(store.pods_on_node(node_name), key=_pod_ref)
     for pod in pods:
         # Pods already being deleted are not skipped (skipDeletedFilter only acts with
         # --skip-wait-for-delete-timeout): the API deletes them without a budget check and kubectl waits.
@@ -133,7 +133,7 @@ def drain(
     cordon_node(store, node)
     pods, daemons, bare = pods_to_evict(store, node_name, force)
     if bare:
-        names = ", ".join(f"{p.namespace}/{p.name}" for p in bare)
+        names = ", ".join(map(_pod_ref, bare))
         _fail(
             store,
             engine,
@@ -142,19 +142,15 @@ def drain(
             f"cannot delete Pods that declare no controller (use --force to override): {names}",
         )
         return status
-    status.pods = [f"{p.namespace}/{p.name}" for p in pods]
+    status.pods = [_pod_ref(p) for p in pods]
     # kubectl's warnings (``PodDeleteList.Warnings``); Go prints them in map order, kubesim in filter order.
     # A warning of the emptyDir filter is overwritten by the later filters upstream, so none is printed for it.
     unmanaged = [p for p in pods if p.controller_ref is None and not p.is_terminal]
     message = f"Draining node {node_name}: evicting {len(pods)} pods"
     if daemons:
-        message += "; ignoring DaemonSet-managed Pods: " + ", ".join(
-            f"{p.namespace}/{p.name}" for p in daemons
-        )
+        message += "; ignoring DaemonSet-managed Pods: " + ", ".join(map(_pod_ref, daemons))
     if unmanaged:
-        message += "; deleting Pods that declare no controller: " + ", ".join(
-            f"{p.namespace}/{p.name}" for p in unmanaged
-        )
+        message += "; deleting Pods that declare no controller: " + ", ".join(map(_pod_ref, unmanaged))
     store.event(node, "Drain", message)
     engine.process(_run(cluster, node, status, pods, timeout), name=f"drain/{node_name}")
     return status
@@ -214,10 +210,10 @@ async def _evict_pod(
             return
         result = evict(cluster, pod)
         if result.allowed:
-            store.event(pod, "Evicted", f"evicting pod {pod.namespace}/{pod.name} (drain node/{node.name})")
+            store.event(pod, "Evicted", f"evicting pod {_pod_ref(pod)} (drain node/{node.name})")
             break
         if result.code == 404:
-            status.evicted.append(f"{pod.namespace}/{pod.name}")
+            status.evicted.append(_pod_ref(pod))
             return
         if not result.retryable:
             errors.append(f'error when evicting pods/"{pod.name}" -n "{pod.namespace}": {result.message}')
@@ -239,7 +235,7 @@ async def _evict_pod(
             )
             return
         await engine.sleep(DELETE_POLL_INTERVAL)
-    status.evicted.append(f"{pod.namespace}/{pod.name}")
+    status.evicted.append(_pod_ref(pod))
 
 
 def go_duration(seconds: float) -> str:
@@ -256,3 +252,8 @@ def go_duration(seconds: float) -> str:
     if minutes:
         return f"{int(minutes)}m{text}"
     return text
+
+
+def _pod_ref(pod: Pod) -> str:
+    """``namespace/name``, as kubectl names a pod in its messages; also the API's list order (etcd keys)."""
+    return f"{pod.namespace}/{pod.name}"

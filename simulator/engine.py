@@ -429,7 +429,7 @@ class Engine:
 
     # -- running ------------------------------------------------------------------------------------------------
     def _next(self, until: float) -> Handle | None:
-        """Take the next live entry due at or before ``until`` off the queue (marked as run), or None."""
+        """Take the next live entry due at or before ``until`` off the queue, or None. The caller runs it."""
         keys, at = self._keys, self._at
         while True:
             crowd = self._crowd
@@ -456,9 +456,14 @@ class Engine:
                     self._cancelled -= 1
                     continue
                 return slot
-            at[when] = slot
-            self._crowd = slot  # type: ignore[assignment]
-            self._crowd_pos = 0
+            self._begin_crowd(when, slot)  # type: ignore[arg-type]
+
+    def _begin_crowd(self, when: float, crowd: list[Handle]) -> None:
+        """Several entries are due at ``when`` (just taken off the heap): run them as the crowd, which stays in
+        ``_at`` meanwhile so that entries scheduled for this instant join it."""
+        self._at[when] = crowd
+        self._crowd = crowd
+        self._crowd_pos = 0
 
     def peek(self) -> float | None:
         """Time of the next live event, or None when the queue is empty."""
@@ -544,10 +549,7 @@ class Engine:
                         if self._predicate_waiters:
                             self._check_predicates()
                         continue
-                    # several entries are due at this instant: run them as the crowd
-                    at[when] = slot
-                    self._crowd = slot  # type: ignore[assignment]
-                    self._crowd_pos = 0
+                    self._begin_crowd(when, slot)  # type: ignore[arg-type]
                 entry = self._next(limit)
                 if entry is None:
                     break
