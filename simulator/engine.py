@@ -53,9 +53,10 @@ URGENT = 0
 NORMAL = 1
 LATE = 2
 
-#: width of a far-future bucket, virtual seconds (a power of two: ``when // BUCKET_SECONDS`` and the bucket's
-#: bounds are then exact in floating point, so an event is never put on the wrong side of ``_limit``)
+#: width of a far-future bucket, virtual seconds (a power of two: ``when * _PER_BUCKET`` and the bucket's bounds
+#: are then exact in floating point, so an event is never put on the wrong side of ``_limit``)
 BUCKET_SECONDS = 8.0
+_PER_BUCKET = 1.0 / BUCKET_SECONDS
 
 
 class SimulationTimeout(Exception):
@@ -86,11 +87,18 @@ class Handle:
     def cancel(self) -> None:
         """Cancel the callback. Lazy: the entry stays queued and is skipped when its time comes.
 
-        The engine is told, so that it can drop cancelled entries in bulk once they are most of the queue.
+        The engine counts it, so that it can drop cancelled entries in bulk once they pile up.
         """
         if self.callback is not None:
             self.callback = None
-            self.engine._handle_cancelled()
+            # Timer churn (arm a timeout, call it off) leaves many dead entries queued, each costing heap and
+            # memory. Once they outnumber ``_compact_at`` (the live entries at the last bulk removal, at least
+            # 512), drop them all: O(queue) per that many cancels, so O(1) amortised; the order of live
+            # events is unchanged. (Inlined here, not a method of the engine: a cancel is hot.)
+            engine = self.engine
+            engine._cancelled = n = engine._cancelled + 1
+            if n > engine._compact_at:
+                engine._compact()
 
 
 class Signal:
@@ -195,7 +203,8 @@ class Process:
             if self in target._waiters:
                 target._waiters.remove(self)
         else:
-            self._engine._predicate_waiters = [w for w in self._engine._predicate_waiters if w[1] is not self]
+            waiters = self._engine._predicate_waiters
+            waiters[:] = [w for w in waiters if w[1] is not self]  # (in place: run() holds the list)
         self._step(None, SimulationTimeout(f"process {self.name}: wait_for timed out"))
 
 
@@ -215,7 +224,7 @@ class Engine:
         # When the latest event ran: equal to ``now`` when the current instant has (partly) run already.
         self.last_event_time: float | None = None
         self._cancelled = 0  # cancelled entries still queued (near or far)
-        self._compact_at = 512  # drop cancelled entries in bulk once there are more than this (and most are)
+        self._compact_at = 512  # drop cancelled entries in bulk past this many (see Handle.cancel)
         # The near future (module docstring): ``_at[when]`` is the Handle due at ``when``, or a crowd (a list of
         # Handles in run order) when several are; ``_keys`` is a heap of the times in ``_at``. The crowd being run
         # stays in ``_at`` until it is done: ``_crowd`` is it and ``_crowd_pos`` the index of its next entry.
@@ -224,11 +233,10 @@ class Engine:
         self._crowd: list[Handle] | None = None
         self._crowd_pos = 0
         # The far future: events due at or after ``_limit`` wait in ``_far[when // BUCKET_SECONDS]`` (in the
-        # order they were scheduled); ``_far_keys`` is a heap of those bucket numbers; ``_far_count`` entries in all.
+        # order they were scheduled); ``_far_keys`` is a heap of those bucket numbers.
         self._limit = BUCKET_SECONDS
         self._far: dict[float, list[Handle]] = {}
         self._far_keys: list[float] = []
-        self._far_count = 0
 
     # -- the queue ----------------------------------------------------------------------------------------------
     def _join(self, slot: Handle | list[Handle], handle: Handle) -> None:
@@ -250,8 +258,9 @@ class Engine:
 
     def _push_far(self, handle: Handle) -> None:
         when: float = handle.when
-        key = when // BUCKET_SECONDS
-        if key != key:  # inf // w is nan: an event at infinity goes in a bucket of its own
+        try:
+            key: float = int(when * _PER_BUCKET)  # floor(when / BUCKET_SECONDS), exact; an int hashes cheaply
+        except (OverflowError, ValueError):  # infinity (and nan): a bucket of its own
             key = when
         bucket = self._far.get(key)
         if bucket is None:
@@ -259,7 +268,6 @@ class Engine:
             heappush(self._far_keys, key)
         else:
             bucket.append(handle)
-        self._far_count += 1
 
     def _refill(self) -> bool:
         """The near future is empty: bring in the earliest far bucket. False when no event is queued at all."""
@@ -267,7 +275,6 @@ class Engine:
         while self._far_keys:
             key = heappop(self._far_keys)
             bucket = self._far.pop(key)
-            self._far_count -= len(bucket)
             self._limit = (key + 1.0) * BUCKET_SECONDS
             for handle in bucket:  # (in scheduling order, so _join keeps the order)
                 if handle.callback is None:
@@ -297,14 +304,6 @@ class Engine:
             out.extend(bucket)
         return out
 
-    def _handle_cancelled(self) -> None:
-        # Timer churn (arm a timeout, call it off) leaves many dead entries queued, each costing heap and memory.
-        # Once they are more than the live ones (and than ``_compact_at``), drop them all: O(n) per n cancels, so
-        # O(1) amortised; the order of live events is unchanged.
-        self._cancelled = n = self._cancelled + 1
-        if n > self._compact_at and n + n > len(self._keys) + self._far_count:
-            self._compact()
-
     def _compact(self) -> None:
         at: dict[float, Handle | list[Handle]] = {}  # (copied back into self._at: run() holds that dict)
         live = 0
@@ -332,8 +331,7 @@ class Engine:
                 far[key] = kept
         self._far = far
         self._far_keys = sorted(far)
-        self._far_count = sum(map(len, far.values()))
-        live += self._far_count
+        live += sum(map(len, far.values()))
         crowd = self._crowd
         self._cancelled = (
             0 if crowd is None else sum(1 for e in crowd[self._crowd_pos :] if e.callback is None)
@@ -384,8 +382,17 @@ class Engine:
                 heappush(self._keys, when)
             else:
                 self._join(slot, handle)
-        else:
-            self._push_far(handle)
+        else:  # _push_far inlined (a far timer per running pod: this path is hot too)
+            try:
+                key: float = int(when * _PER_BUCKET)
+            except (OverflowError, ValueError):
+                key = when
+            bucket = self._far.get(key)
+            if bucket is None:
+                self._far[key] = [handle]
+                heappush(self._far_keys, key)
+            else:
+                bucket.append(handle)
         return handle
 
     def call_soon(self, callback: Callable[..., object], *args: Any, priority: int = NORMAL) -> Handle:
@@ -518,7 +525,7 @@ class Engine:
         With ``until``, the clock ends exactly at ``until``, so running in slices (``run(now + dt)``) gives the
         same run as one call.
         """
-        keys, at = self._keys, self._at
+        keys, at, waiters = self._keys, self._at, self._predicate_waiters
         limit = _INFINITY if until is None else until
         processed = 0
         # Why the cyclic garbage collector is paused while events run: a simulation holds hundreds of thousands of
@@ -530,14 +537,20 @@ class Engine:
         gc.disable()
         try:
             while True:
-                if self._crowd is None and keys:
-                    # the common case, inlined: one entry due at its own instant
-                    when = keys[0]
-                    if when > limit:
-                        break
-                    heappop(keys)
-                    slot = at.pop(when)
-                    if slot.__class__ is Handle:
+                if self._crowd is None:
+                    # the common case, inlined: entries due at instants of their own. (``while True`` and a break,
+                    # not ``while keys``: CPython 3.11 specialises a loop's bytecode only once it has jumped back.)
+                    while True:
+                        if not keys:
+                            break
+                        when = heappop(keys)
+                        if when > limit:
+                            heappush(keys, when)  # not due yet: put it back (_next then finds nothing due)
+                            break
+                        slot = at.pop(when)
+                        if slot.__class__ is not Handle:
+                            self._begin_crowd(when, slot)  # type: ignore[arg-type]
+                            break
                         callback = slot.callback
                         if callback is None:
                             self._cancelled -= 1
@@ -546,10 +559,8 @@ class Engine:
                         slot.callback = None
                         callback(*slot.args)
                         processed += 1
-                        if self._predicate_waiters:
+                        if waiters:
                             self._check_predicates()
-                        continue
-                    self._begin_crowd(when, slot)  # type: ignore[arg-type]
                 entry = self._next(limit)
                 if entry is None:
                     break
@@ -558,7 +569,7 @@ class Engine:
                 entry.callback = None
                 callback(*entry.args)  # type: ignore[misc]  # (_next returns live entries only)
                 processed += 1
-                if self._predicate_waiters:
+                if waiters:
                     self._check_predicates()
         finally:
             self.events_processed += processed
@@ -577,7 +588,7 @@ class Engine:
                 proc._resume_soon(True)
             else:
                 still.append((predicate, proc))
-        self._predicate_waiters = still
+        waiters[:] = still  # (in place: run() holds the list)
 
 
 _INFINITY = float("inf")
