@@ -257,6 +257,9 @@ class Engine:
         crowd.insert(bisect_right(crowd, priority, lo, key=_priority), handle)
 
     def _push_far(self, handle: Handle) -> None:
+        # (call_later carries an inlined copy of this body: 1.3 % of bench_engine's cost per wake-up; keep the two
+        # alike. The engine's reference-model tests schedule far and infinite times through both call_at and
+        # call_later, so a copy that drifts puts events out of order there.)
         when: float = handle.when
         try:
             key: float = int(when * _PER_BUCKET)  # floor(when / BUCKET_SECONDS), exact; an int hashes cheaply
@@ -382,7 +385,7 @@ class Engine:
                 heappush(self._keys, when)
             else:
                 self._join(slot, handle)
-        else:  # _push_far inlined (a far timer per running pod: this path is hot too)
+        else:  # _push_far inlined, a copy kept alike (a far timer per running pod: this path is hot too)
             try:
                 key: float = int(when * _PER_BUCKET)
             except (OverflowError, ValueError):
