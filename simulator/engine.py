@@ -256,14 +256,27 @@ class Engine:
         lo = self._crowd_pos if crowd is self._crowd else 0
         crowd.insert(bisect_right(crowd, priority, lo, key=_priority), handle)
 
+    def _push_near(self, handle: Handle) -> None:
+        when = handle.when
+        slot = self._at.setdefault(when, handle)
+        if slot is handle:
+            heappush(self._keys, when)
+        else:
+            self._join(slot, handle)
+
     def _push_far(self, handle: Handle) -> None:
-        # (call_later carries an inlined copy of this body: 1.3 % of bench_engine's cost per wake-up; keep the two
-        # alike. The engine's reference-model tests schedule far and infinite times through both call_at and
+        # (call_later carries an inlined copy of the finite case: 1.3 % of bench_engine's cost per wake-up; keep
+        # the two alike. The engine's reference-model tests schedule far times through both call_at and
         # call_later, so a copy that drifts puts events out of order there.)
         when: float = handle.when
         try:
             key: float = int(when * _PER_BUCKET)  # floor(when / BUCKET_SECONDS), exact; an int hashes cheaply
         except (OverflowError, ValueError):  # infinity (and nan): a bucket of its own
+            if when == self.now:
+                # The infinite instant is being run (its window's _limit is infinity too, so nothing is below
+                # it): an entry for it joins it, in (priority, scheduling) order, like any entry due now.
+                self._push_near(handle)
+                return
             key = when
         bucket = self._far.get(key)
         if bucket is None:
@@ -355,11 +368,7 @@ class Engine:
         handle.args = args
         handle.engine = self
         if when < self._limit:
-            slot = self._at.setdefault(when, handle)
-            if slot is handle:
-                heappush(self._keys, when)
-            else:
-                self._join(slot, handle)
+            self._push_near(handle)
         else:
             self._push_far(handle)
         return handle
@@ -388,8 +397,9 @@ class Engine:
         else:  # _push_far inlined, a copy kept alike (a far timer per running pod: this path is hot too)
             try:
                 key: float = int(when * _PER_BUCKET)
-            except (OverflowError, ValueError):
-                key = when
+            except (OverflowError, ValueError):  # infinity and nan: rare, handled in one place
+                self._push_far(handle)
+                return handle
             bucket = self._far.get(key)
             if bucket is None:
                 self._far[key] = [handle]

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulator.engine import Engine, Handle, Process, SimulationTimeout
+from simulator.engine import LATE, NORMAL, URGENT, Engine, Handle, Process, SimulationTimeout
 
 PROPS = settings(max_examples=150, deadline=None)
 
@@ -55,6 +55,24 @@ def test_call_soon_runs_after_events_already_queued_for_now() -> None:
     engine.call_at(1.0, seen.append, "second")
     engine.run()
     assert seen == ["first", "second", "soon"]
+
+
+def test_entries_scheduled_during_the_infinite_instant_join_it_in_priority_order() -> None:
+    # An event at infinity that schedules another for "now" (infinity): the newcomer runs at that instant, before
+    # a queued lower-priority one, as at any finite instant (it once went to a later bucket of its own).
+    engine = Engine()
+    seen: list[int] = []
+
+    def first() -> None:
+        seen.append(0)
+        engine.call_later(0.0, seen.append, 1, priority=URGENT)
+        engine.call_at(engine.now, seen.append, 3, priority=LATE)
+
+    engine.call_at(float("inf"), first, priority=URGENT)
+    engine.call_at(float("inf"), seen.append, 2, priority=NORMAL)
+    engine.run()
+    assert seen == [0, 1, 2, 3]
+    assert engine.now == float("inf") and engine.pending() == []
 
 
 def test_call_at_in_the_past_is_clamped_to_now() -> None:
@@ -120,7 +138,7 @@ def dynamic_schedules(draw: st.DrawFn) -> list[Spec]:
     raw = draw(
         st.lists(
             st.tuples(
-                st.sampled_from([0.0, 0.0, 0.25, 1.0, 1.0, 2.5, 7.75, 8.0, 30.0]),
+                st.sampled_from([0.0, 0.0, 0.25, 1.0, 1.0, 2.5, 7.75, 8.0, 30.0, float("inf")]),
                 st.integers(0, 2),
                 st.integers(-1, 39),
                 st.lists(st.integers(0, 39), max_size=2),
