@@ -15,3 +15,11 @@ def errors_of(text: str) -> list[str]:
     with pytest.raises(InputError) as info:
         load_text(textwrap.dedent(text), "t.yaml")
     return info.value.errors
+
+
+def assert_rejected(text: str, fragment: str) -> None:
+    """The loader rejects one-document ``text``: some error line holds ``fragment``, and every line names the
+    file and document 1 (the table-driven rejection tests share this check)."""
+    errors = errors_of(text)
+    assert any(fragment in line for line in errors), errors
+    assert all(line.startswith("error: t.yaml: document 1 ") for line in errors), errors
