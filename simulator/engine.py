@@ -3,17 +3,20 @@
 Why it looks like this:
 
 * Events run in (time, priority, scheduling) order: two events at the same time and priority run in the order they
-  were scheduled (FIFO). The near future is a heap of distinct *times* (plain floats) plus a dict from each time
-  to its Handle, or to a "crowd" list of Handles kept in run order when several are due at once. Why floats: a
-  heap compares its entries ~20 times per push and pop, and comparing two floats costs a fraction of comparing
-  two ``(time, priority, sequence)`` entries; ties are settled once, when an entry joins a crowd. Cancelling is
-  lazy: the handle is flagged and skipped when its time comes, which keeps cancel O(1).
-* Only the near future is in the heap: events due at or after ``_limit`` wait unsorted in buckets of
-  ``BUCKET_SECONDS`` of virtual time, and a bucket is moved into the heap when the heap runs dry. Why: a
-  simulation keeps a timer per running pod (its exit, its probe), tens of thousands due minutes ahead, and every
-  pop from one big heap walks all its levels through memory the CPU caches no longer hold; a heap of the next few
-  seconds stays small and cached, and a far timer costs one list append. The order is exactly one queue's:
-  everything in the heap is due before everything in the buckets.
+  were scheduled (FIFO). Cancelling is lazy: the handle is flagged and skipped when its time comes, which keeps
+  cancel O(1); cancelled entries are dropped in bulk once they pile up.
+* The queue is a *window* of the near future plus far *buckets*. An event due at or after the window's end
+  (``_limit``) costs one list append: it goes to the bucket of its time (a span of virtual time).
+  When the window is used up, the earliest bucket is sorted once with ``list.sort`` (which compares plain floats
+  in C, stably, so ties keep their scheduling order) and becomes the *run*, read in order by an index. Events
+  scheduled into the open window go to the *late queue*: a heap of distinct times (plain floats: a heap compares
+  its entries ~20 times per push and pop, and comparing two floats costs a fraction of comparing two
+  ``(time, priority, sequence)`` entries) plus a dict from each time to its Handle, or to a "crowd" list kept in
+  run order when several are due at once. The run and the late queue are merged as events are taken.
+  Why: a heap pop walks all its levels with a rich comparison at each, and a simulation keeps a timer per
+  running pod, tens of thousands due minutes ahead; sorting a bucket costs a fraction of popping its entries one
+  by one from a heap. The bucket width follows the load (a crowded bucket halves it), so that the window stays
+  short and few events land in the late queue.
 * Randomness comes only from ``Engine.rng(name)``: each name gets its own ``random.Random`` seeded from a hash of
   (run seed, name). Adding a new stream therefore never shifts the numbers another stream draws.
 * Processes are plain ``async def`` coroutines driven by ``send()`` from the engine's own loop: no asyncio, no
@@ -25,7 +28,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import heapq
 import random
 import types
 from bisect import bisect_right
@@ -53,10 +55,16 @@ URGENT = 0
 NORMAL = 1
 LATE = 2
 
-#: width of a far-future bucket, virtual seconds (a power of two: ``when * _PER_BUCKET`` and the bucket's bounds
-#: are then exact in floating point, so an event is never put on the wrong side of ``_limit``)
+#: width of a far-future bucket at the start, and the widest one, in virtual seconds. Widths are powers of two from
+#: 1/64 s (a *tick*) up: ``when * _per`` and a bucket's bounds are then exact in floating point, so an event is
+#: never put on the wrong side of the window's end. Buckets are keyed by their start in ticks (an int: it hashes
+#: and compares faster than a float).
 BUCKET_SECONDS = 8.0
-_PER_BUCKET = 1.0 / BUCKET_SECONDS
+_TICK = 1.0 / 64.0
+#: a bucket that opens with more entries than this halves the width of the buckets made after it
+_NARROW_ABOVE = 256
+#: a bucket that opens with fewer entries than this, when no other is queued, doubles it (up to BUCKET_SECONDS)
+_WIDEN_BELOW = 16
 
 
 class SimulationTimeout(Exception):
@@ -223,20 +231,36 @@ class Engine:
         self.events_processed = 0
         # When the latest event ran: equal to ``now`` when the current instant has (partly) run already.
         self.last_event_time: float | None = None
-        self._cancelled = 0  # cancelled entries still queued (near or far)
+        self._running = False  # inside run(): step() would pull entries from under it
+        self._cancelled = 0  # cancelled entries still queued (in the run, the late queue or a far bucket)
         self._compact_at = 512  # drop cancelled entries in bulk past this many (see Handle.cancel)
-        # The near future (module docstring): ``_at[when]`` is the Handle due at ``when``, or a crowd (a list of
-        # Handles in run order) when several are; ``_keys`` is a heap of the times in ``_at``. The crowd being run
-        # stays in ``_at`` until it is done: ``_crowd`` is it and ``_crowd_pos`` the index of its next entry.
+        # The window (module docstring): every entry queued in the run or the late queue is due before ``_limit``,
+        # every entry in a far bucket at or after it.
+        self._limit = 0.0
+        # The run: the window's entries as they were when it opened, sorted; ``_run[_pos]`` is the next one.
+        self._run: list[Handle] = []
+        self._pos = 0
+        # The late queue: entries scheduled into the open window. ``_at[when]`` is the Handle due at ``when``, or
+        # a crowd (a list of Handles in run order) when several are; ``_keys`` is a heap of the times in ``_at``.
+        # A crowd being run stays in both until it is done: ``_crowd`` is it and ``_crowd_pos`` the index of its
+        # next entry.
         self._at: dict[float, Handle | list[Handle]] = {}
         self._keys: list[float] = []
         self._crowd: list[Handle] | None = None
         self._crowd_pos = 0
-        # The far future: events due at or after ``_limit`` wait in ``_far[when // BUCKET_SECONDS]`` (in the
-        # order they were scheduled); ``_far_keys`` is a heap of those bucket numbers.
-        self._limit = BUCKET_SECONDS
+        # The far future: ``_far[start]`` lists (in scheduling order) the entries due in [start, _far_end[start])
+        # ticks; ``_far_keys`` is a heap of the starts; ``_far_mixed`` holds the starts of buckets with an entry of
+        # a priority other than NORMAL (those are sorted by priority too). New buckets are ``_span`` ticks wide,
+        # ``_per`` of them to the second. (Infinity's bucket is keyed by infinity.)
+        self._span = round(BUCKET_SECONDS / _TICK)
+        self._per = 1.0 / BUCKET_SECONDS
         self._far: dict[float, list[Handle]] = {}
+        self._far_end: dict[float, float] = {}
         self._far_keys: list[float] = []
+        self._far_mixed: set[float] = set()
+        # (instance attributes, not only the module's constants, so that a test can make the width move often)
+        self._narrow_above = _NARROW_ABOVE
+        self._widen_below = _WIDEN_BELOW
 
     # -- the queue ----------------------------------------------------------------------------------------------
     def _join(self, slot: Handle | list[Handle], handle: Handle) -> None:
@@ -257,6 +281,7 @@ class Engine:
         crowd.insert(bisect_right(crowd, priority, lo, key=_priority), handle)
 
     def _push_near(self, handle: Handle) -> None:
+        """Queue ``handle`` in the late queue (it is due in the open window)."""
         when = handle.when
         slot = self._at.setdefault(when, handle)
         if slot is handle:
@@ -265,50 +290,110 @@ class Engine:
             self._join(slot, handle)
 
     def _push_far(self, handle: Handle) -> None:
-        # (call_later carries an inlined copy of the finite case: 1.3 % of bench_engine's cost per wake-up; keep
-        # the two alike. The engine's reference-model tests schedule far times through both call_at and
-        # call_later, so a copy that drifts puts events out of order there.)
+        """Queue ``handle`` in the far bucket of its time (it is due at or after ``_limit``)."""
+        # (call_later carries an inlined copy of the finite NORMAL-priority case: it is the hot path of timers and
+        # process sleeps. Keep the two alike; the engine's reference-model tests schedule far times through both
+        # call_at and call_later, so a copy that drifts puts events out of order there.)
         when: float = handle.when
         try:
-            key: float = int(when * _PER_BUCKET)  # floor(when / BUCKET_SECONDS), exact; an int hashes cheaply
+            start: float = int(when * self._per) * self._span  # (exact: the width is a power of two)
         except (OverflowError, ValueError):  # infinity (and nan): a bucket of its own
             if when == self.now:
                 # The infinite instant is being run (its window's _limit is infinity too, so nothing is below
                 # it): an entry for it joins it, in (priority, scheduling) order, like any entry due now.
                 self._push_near(handle)
                 return
-            key = when
-        bucket = self._far.get(key)
+            start = when
+        bucket = self._far.get(start)
         if bucket is None:
-            self._far[key] = [handle]
-            heappush(self._far_keys, key)
+            self._far[start] = [handle]
+            self._far_end[start] = start + self._span
+            heappush(self._far_keys, start)
         else:
             bucket.append(handle)
+        if handle.priority != NORMAL:
+            self._far_mixed.add(start)
 
     def _refill(self) -> bool:
-        """The near future is empty: bring in the earliest far bucket. False when no event is queued at all."""
-        at = self._at
-        while self._far_keys:
-            key = heappop(self._far_keys)
-            bucket = self._far.pop(key)
-            self._limit = (key + 1.0) * BUCKET_SECONDS
-            for handle in bucket:  # (in scheduling order, so _join keeps the order)
-                if handle.callback is None:
-                    self._cancelled -= 1
-                    continue
-                slot = at.setdefault(handle.when, handle)
-                if slot is not handle:
-                    self._join(slot, handle)
-            if at:
-                keys = self._keys
-                keys.extend(at)  # (the same list object: run() holds it)
-                heapq.heapify(keys)
-                return True
-        return False
+        """The run and the late queue are empty: the earliest far bucket becomes the run. False if none is left.
+
+        Buckets made after the width was halved can lie inside an older, wider one; every bucket that starts
+        before the window's end is taken with it. Taken in order of their starts, entries due at the same time
+        stay in scheduling order (for one time, a narrower bucket never starts earlier), which ``list.sort``
+        keeps: it is stable.
+        """
+        far_keys = self._far_keys
+        if not far_keys:
+            return False
+        far, far_end, mixed = self._far, self._far_end, self._far_mixed
+        start = first = heappop(far_keys)
+        run = far.pop(start)
+        end = far_end.pop(start)
+        by_priority = False
+        if mixed and start in mixed:
+            mixed.discard(start)
+            by_priority = True
+        while far_keys and far_keys[0] < end:
+            start = heappop(far_keys)
+            run += far.pop(start)
+            end = max(end, far_end.pop(start))
+            if mixed and start in mixed:
+                mixed.discard(start)
+                by_priority = True
+        # (the sort compares plain floats in C, a fraction of what a heap's rich comparisons cost; cancelled
+        # entries are sorted along and skipped when their turn comes)
+        run.sort(key=_when_priority if by_priority else _when)
+        self._run = run
+        self._pos = 0
+        self._limit = end * _TICK
+        # The window's width follows the load: a crowded window narrows the buckets made from now on until one
+        # would hold at most half of _NARROW_ABOVE at the same density, so that the late queue (entries scheduled
+        # into the open window) stays short. It widens again only when no far bucket is left, which keeps the
+        # rule above (a narrower bucket never starts earlier) true.
+        n = len(run)
+        if n > self._narrow_above:
+            span = end - first
+            while self._span > 1 and 2 * n * self._span > self._narrow_above * span:
+                self._span //= 2
+                self._per *= 2.0
+        elif n < self._widen_below and self._span * _TICK < BUCKET_SECONDS:
+            self._widen()
+        return True
+
+    def _widen(self) -> None:
+        """Double the width of new buckets, and merge the narrower buckets already queued into buckets that wide.
+
+        Why the merge: after it, for any one time, the buckets holding entries due then still start in the order
+        those entries were scheduled (a narrower bucket never starts earlier), which _refill relies on. Each
+        new bucket takes its old ones in order of their starts, keeping their entries' scheduling order.
+        """
+        width = self._span * 2
+        self._span = width
+        self._per *= 0.5
+        far, far_end, mixed = self._far, self._far_end, self._far_mixed
+        merged: dict[float, list[Handle]] = {}
+        for start in sorted(far):
+            end = far_end[start]
+            if not end - start < width:  # already this wide or wider (or infinity's own): left as it is
+                merged[start] = far[start]
+                continue
+            new = start // width * width
+            bucket = merged.get(new)
+            if bucket is None:
+                merged[new] = far[start]
+            else:
+                bucket += far[start]
+            far_end[new] = max(far_end.get(new, new), new + width)
+            if start in mixed:
+                mixed.add(new)
+        self._far = merged
+        self._far_end = {start: far_end[start] for start in merged}
+        self._far_mixed = mixed & merged.keys()
+        self._far_keys = sorted(merged)
 
     def pending(self) -> list[Handle]:
         """Every queued entry (live and cancelled), in no particular order: for tests and diagnostics."""
-        out: list[Handle] = []
+        out: list[Handle] = self._run[self._pos :]
         for slot in self._at.values():
             if slot.__class__ is Handle:
                 out.append(slot)
@@ -321,12 +406,17 @@ class Engine:
         return out
 
     def _compact(self) -> None:
+        """Drop the cancelled entries of the late queue and the far buckets in bulk.
+
+        The run and the running crowd are left whole (run() holds them and an index into them); their cancelled
+        entries are skipped when their turn comes, and do not count towards the next bulk removal.
+        """
+        crowd = self._crowd
         at: dict[float, Handle | list[Handle]] = {}  # (copied back into self._at: run() holds that dict)
         live = 0
         for when, slot in self._at.items():
-            if slot is self._crowd:  # the running crowd: keep it (and its position) whole
+            if slot is crowd:
                 at[when] = slot
-                live += sum(1 for entry in slot[self._crowd_pos :] if entry.callback is not None)
             elif slot.__class__ is Handle:
                 if slot.callback is not None:
                     at[when] = slot
@@ -338,21 +428,24 @@ class Engine:
                     live += len(kept)
         self._at.clear()
         self._at.update(at)
-        # (a sorted list is a heap; the same list object: run() holds it. The running crowd's time is already off it.)
-        self._keys[:] = sorted(when for when, slot in at.items() if slot is not self._crowd)
+        self._keys[:] = sorted(at)  # (a sorted list is a heap; the same list object: run() holds it)
         far: dict[float, list[Handle]] = {}
-        for key, bucket in self._far.items():
+        for start, bucket in self._far.items():
             kept = [entry for entry in bucket if entry.callback is not None]
             if kept:
-                far[key] = kept
+                far[start] = kept
+                live += len(kept)
         self._far = far
+        self._far_end = {start: self._far_end[start] for start in far}
+        self._far_mixed &= far.keys()
         self._far_keys = sorted(far)
-        live += sum(map(len, far.values()))
-        crowd = self._crowd
-        self._cancelled = (
-            0 if crowd is None else sum(1 for e in crowd[self._crowd_pos :] if e.callback is None)
-        )
-        self._compact_at = max(512, live)
+        kept_whole = self._run[self._pos :]
+        if crowd is not None:
+            kept_whole += crowd[self._crowd_pos :]
+        dead = sum(1 for entry in kept_whole if entry.callback is None)
+        live += len(kept_whole) - dead
+        self._cancelled = dead
+        self._compact_at = max(512, live) + dead
 
     # -- scheduling ---------------------------------------------------------------------------------------------
     def call_at(
@@ -394,18 +487,22 @@ class Engine:
                 heappush(self._keys, when)
             else:
                 self._join(slot, handle)
-        else:  # _push_far inlined, a copy kept alike (a far timer per running pod: this path is hot too)
+            return handle
+        if priority == NORMAL:  # _push_far inlined, a copy kept alike (the common case of a timer)
             try:
-                key: float = int(when * _PER_BUCKET)
+                start: float = int(when * self._per) * self._span
             except (OverflowError, ValueError):  # infinity and nan: rare, handled in one place
                 self._push_far(handle)
                 return handle
-            bucket = self._far.get(key)
+            bucket = self._far.get(start)
             if bucket is None:
-                self._far[key] = [handle]
-                heappush(self._far_keys, key)
+                self._far[start] = [handle]
+                self._far_end[start] = start + self._span
+                heappush(self._far_keys, start)
             else:
                 bucket.append(handle)
+            return handle
+        self._push_far(handle)
         return handle
 
     def call_soon(self, callback: Callable[..., object], *args: Any, priority: int = NORMAL) -> Handle:
@@ -449,54 +546,84 @@ class Engine:
 
     # -- running ------------------------------------------------------------------------------------------------
     def _next(self, until: float) -> Handle | None:
-        """Take the next live entry due at or before ``until`` off the queue, or None. The caller runs it."""
+        """Take the next live entry due at or before ``until`` off the queue, or None. The caller runs it.
+
+        The general case, which run() inlines only in part: the run and the late queue are merged, entries due
+        at the same time by priority (a run entry first at equal priority: it was scheduled before any entry of
+        the late queue); crowds; and opening the next window when both are empty.
+        """
         keys, at = self._keys, self._at
         while True:
+            run, pos = self._run, self._pos
+            head: Handle | None = None
+            while pos < len(run):
+                if run[pos].callback is not None:
+                    head = run[pos]
+                    break
+                pos += 1
+                self._cancelled -= 1
+            self._pos = pos
             crowd = self._crowd
-            if crowd is not None:
-                pos = self._crowd_pos
-                if pos < len(crowd):
-                    self._crowd_pos = pos + 1
-                    entry = crowd[pos]
-                    if entry.callback is None:
-                        self._cancelled -= 1
-                        continue
-                    return entry
-                del at[crowd[0].when]
-                self._crowd = None
-            if not keys and not self._refill():
-                return None
-            when = keys[0]
-            if when > until:
-                return None
-            heappop(keys)
-            slot = at.pop(when)
-            if slot.__class__ is Handle:
-                if slot.callback is None:
+            late: Handle | None = None
+            if crowd is not None:  # (due now: never later than the run's next entry)
+                crowd_pos = self._crowd_pos
+                if crowd_pos == len(crowd):  # done: retire it (its time is the late queue's earliest)
+                    self._crowd = None
+                    del at[heappop(keys)]
+                    continue
+                late = crowd[crowd_pos]
+                if late.callback is None:
+                    self._crowd_pos = crowd_pos + 1
                     self._cancelled -= 1
                     continue
-                return slot
-            self._begin_crowd(when, slot)  # type: ignore[arg-type]
+            elif keys and (head is None or keys[0] <= head.when):
+                slot = at[keys[0]]
+                if (
+                    slot.__class__ is not Handle
+                ):  # a crowd, due next: run it (it stays queued until it is done)
+                    if (
+                        keys[0] > until
+                    ):  # (not yet: a crowd is begun only when due, the late queue's earliest)
+                        return None
+                    self._crowd = slot  # type: ignore[assignment]
+                    self._crowd_pos = 0
+                    continue
+                if slot.callback is None:
+                    del at[heappop(keys)]
+                    self._cancelled -= 1
+                    continue
+                late = slot
+            if late is None:
+                if head is None:
+                    if self._refill():
+                        continue
+                    return None
+            elif (
+                head is None
+                or late.when < head.when
+                or (late.when == head.when and late.priority < head.priority)
+            ):
+                if late.when > until:
+                    return None
+                if crowd is not None:
+                    self._crowd_pos += 1
+                else:
+                    del at[heappop(keys)]
+                return late
+            if head.when > until:
+                return None
+            self._pos = pos + 1
+            return head
 
-    def _begin_crowd(self, when: float, crowd: list[Handle]) -> None:
-        """Several entries are due at ``when`` (just taken off the heap): run them as the crowd, which stays in
-        ``_at`` meanwhile so that entries scheduled for this instant join it."""
-        self._at[when] = crowd
-        self._crowd = crowd
-        self._crowd_pos = 0
-
-    def peek(self) -> float | None:
-        """Time of the next live event, or None when the queue is empty."""
+    def _late_head(self) -> float | None:
+        """Time of the late queue's next live entry, or None; drops the dead entries in front of it."""
         crowd = self._crowd
         if crowd is not None:
-            for i in range(self._crowd_pos, len(crowd)):
-                if crowd[i].callback is not None:
-                    return crowd[i].when
+            if any(entry.callback is not None for entry in crowd[self._crowd_pos :]):
+                return crowd[0].when
             self._drop_crowd()
         keys, at = self._keys, self._at
-        while True:
-            if not keys and not self._refill():
-                return None
+        while keys:
             when = keys[0]
             slot = at[when]
             if slot.__class__ is Handle:
@@ -509,17 +636,44 @@ class Engine:
                 self._cancelled -= len(slot)  # type: ignore[arg-type]
             heappop(keys)
             del at[when]
+        return None
+
+    def peek(self) -> float | None:
+        """Time of the next live event, or None when the queue is empty. Safe from inside a running callback: it
+        opens no window (drops at most the cancelled entries in front of the late queue)."""
+        best: float | None = None
+        run = self._run
+        for i in range(self._pos, len(run)):
+            if run[i].callback is not None:
+                best = run[i].when
+                break
+        late = self._late_head()
+        if late is not None and (best is None or late < best):
+            best = late
+        if best is not None:
+            return best
+        # Only the far buckets are left: a bucket that starts after the best time found so far cannot hold an
+        # earlier entry.
+        for start in sorted(self._far_keys):
+            if best is not None and start * _TICK > best:
+                break
+            for entry in self._far[start]:
+                if entry.callback is not None and (best is None or entry.when < best):
+                    best = entry.when
+        return best
 
     def _drop_crowd(self) -> None:
         """The running crowd has no live entry left: retire it (its dead entries stop counting as cancelled)."""
         crowd = self._crowd
         assert crowd is not None
         self._cancelled -= len(crowd) - self._crowd_pos
-        del self._at[crowd[0].when]
+        del self._at[heappop(self._keys)]
         self._crowd = None
 
     def step(self) -> bool:
-        """Run the next live event. Returns False when there is none."""
+        """Run the next live event. Returns False when there is none. Not from inside a running callback."""
+        if self._running:
+            raise RuntimeError("Engine.step() called while run() is running")
         entry = self._next(_INFINITY)
         if entry is None:
             return False
@@ -538,9 +692,13 @@ class Engine:
         With ``until``, the clock ends exactly at ``until``, so running in slices (``run(now + dt)``) gives the
         same run as one call.
         """
+        if self._running:
+            raise RuntimeError("Engine.run() called while run() is running")
         keys, at, waiters = self._keys, self._at, self._predicate_waiters
         limit = _INFINITY if until is None else until
         processed = 0
+        run, pos = self._run, self._pos
+        end = len(run)  # (nothing joins a run once it is open: new entries go to the late queue or far)
         # Why the cyclic garbage collector is paused while events run: a simulation holds hundreds of thousands of
         # long-lived objects (pods, timers, index entries) that CPython's collector would traverse again and again
         # (about a fifth of run time at 100,000 pods), while what a run discards is freed by reference counting.
@@ -548,22 +706,42 @@ class Engine:
         # that advances in slices never holds them for long.
         gc_was_enabled = gc.isenabled()
         gc.disable()
+        self._running = True
         try:
+            # The common cases inlined: the run's next entry when the late queue has nothing as early; else the
+            # late queue's next entry when it is due at an instant of its own. Everything else (a tie between
+            # the two, a crowd, opening the next window) goes through _next. (``while True`` and ``continue``:
+            # CPython 3.11 specialises a loop's bytecode only once it has jumped back.)
             while True:
-                if self._crowd is None:
-                    # the common case, inlined: entries due at instants of their own. (``while True`` and a break,
-                    # not ``while keys``: CPython 3.11 specialises a loop's bytecode only once it has jumped back.)
-                    while True:
-                        if not keys:
-                            break
-                        when = heappop(keys)
+                if pos < end:
+                    entry = run[pos]
+                    when = entry.when
+                    if not keys or when < keys[0]:
                         if when > limit:
-                            heappush(keys, when)  # not due yet: put it back (_next then finds nothing due)
                             break
-                        slot = at.pop(when)
-                        if slot.__class__ is not Handle:
-                            self._begin_crowd(when, slot)  # type: ignore[arg-type]
-                            break
+                        pos += 1
+                        self._pos = pos
+                        callback = entry.callback
+                        if callback is None:
+                            self._cancelled -= 1
+                            continue
+                        self.now = when
+                        entry.callback = None
+                        callback(*entry.args)
+                        processed += 1
+                        if waiters:
+                            self._check_predicates()
+                        continue
+                    late_first = when > keys[0]
+                else:
+                    late_first = True
+                if late_first and keys and self._crowd is None:
+                    when = heappop(keys)
+                    if when > limit:
+                        heappush(keys, when)  # not due yet: put it back
+                        break
+                    slot = at.pop(when)
+                    if slot.__class__ is Handle:
                         callback = slot.callback
                         if callback is None:
                             self._cancelled -= 1
@@ -574,17 +752,23 @@ class Engine:
                         processed += 1
                         if waiters:
                             self._check_predicates()
-                entry = self._next(limit)
-                if entry is None:
+                        continue
+                    at[when] = slot  # a crowd: _next runs it, queued as it was
+                    heappush(keys, when)
+                taken = self._next(limit)
+                run, pos = self._run, self._pos
+                end = len(run)
+                if taken is None:
                     break
-                callback = entry.callback
-                self.now = entry.when
-                entry.callback = None
-                callback(*entry.args)  # type: ignore[misc]  # (_next returns live entries only)
+                callback = taken.callback
+                self.now = taken.when
+                taken.callback = None
+                callback(*taken.args)  # type: ignore[misc]  # (_next returns live entries only)
                 processed += 1
                 if waiters:
                     self._check_predicates()
         finally:
+            self._running = False
             self.events_processed += processed
             if processed:
                 self.last_event_time = self.now
@@ -608,3 +792,5 @@ _INFINITY = float("inf")
 
 
 _priority = attrgetter("priority")
+_when = attrgetter("when")
+_when_priority = attrgetter("when", "priority")

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulator.engine import LATE, NORMAL, URGENT, Engine, Handle, Process, SimulationTimeout
+from simulator.engine import LATE, NORMAL, TIMELINE, URGENT, Engine, Handle, Process, SimulationTimeout
 
 PROPS = settings(max_examples=150, deadline=None)
 
@@ -190,9 +190,9 @@ def _reference_run(specs: list[Spec]) -> list[tuple[float, int]]:
 
 
 def _engine_run(
-    specs: list[Spec], slices: list[float] | None = None, stepwise: bool = False
+    specs: list[Spec], slices: list[float] | None = None, stepwise: bool = False, engine: Engine | None = None
 ) -> list[tuple[float, int]]:
-    engine = Engine()
+    engine = Engine() if engine is None else engine
     handles: dict[int, Handle] = {}
     trace: list[tuple[float, int]] = []
     children: dict[int, list[int]] = {}
@@ -243,6 +243,189 @@ def test_dynamic_schedule_in_slices_matches_one_run(specs: list[Spec], cuts: lis
 @given(dynamic_schedules())
 def test_step_and_peek_match_reference_model(specs: list[Spec]) -> None:
     assert _engine_run(specs, stepwise=True) == _reference_run(specs)
+
+
+# The same contract with scheduling from outside between run(until) slices (as a live view's actions do), and
+# with the far buckets' width moving at almost every window, checked against a naive queue.
+
+
+class _RestlessEngine(Engine):
+    """The engine with a bucket width that moves at almost every window (narrowed past 2 entries, widened below
+    2): the order must not depend on how wide the buckets were when each entry was queued."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._narrow_above = 2
+        self._widen_below = 2
+
+
+class _NaiveQueue:
+    """The engine's scheduling contract, naively: a flat list, linear min, eager cancellation."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.entries: list[list[Any]] = []
+        self.seq = 0
+
+    def call_later(
+        self, delay: float, callback: Callable[..., object], *args: Any, priority: int
+    ) -> list[Any]:
+        self.seq += 1
+        entry = [self.now + delay, priority, self.seq, callback, args]
+        self.entries.append(entry)
+        return entry
+
+    def cancel(self, entry: list[Any]) -> None:
+        self.entries = [e for e in self.entries if e is not entry]
+
+    def run(self, until: float | None = None) -> None:
+        while self.entries:
+            entry = min(self.entries, key=lambda e: (e[0], e[1], e[2]))
+            if until is not None and entry[0] > until:
+                break
+            self.entries.remove(entry)
+            self.now = entry[0]
+            entry[3](*entry[4])
+        if until is not None and until > self.now:
+            self.now = until
+
+
+# (delay, priority, parent, cancels): parent >= 0 is scheduled by that event when it runs, -1 at the start,
+# -2 - k from outside right after the k-th slice of run(until=...)
+OutsideSpec = tuple[float, int, int, tuple[int, ...]]
+DELAYS = [0.0, 0.0, 5e-324, 1 / 128, 0.25, 1.0, 1.0, 2.5, 7.75, 8.0, 30.0, 300.0, float("inf")]
+
+
+@st.composite
+def outside_programs(draw: st.DrawFn) -> tuple[list[OutsideSpec], list[float]]:
+    cuts = sorted(draw(st.lists(st.sampled_from([0.0, 0.25, 1.0, 1.5, 3.0, 8.0, 9.0, 40.0]), max_size=4)))
+    raw = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(DELAYS),
+                st.integers(0, 2),
+                st.integers(-2 - len(cuts), 59),
+                st.lists(st.integers(0, 59), max_size=2),
+            ),
+            min_size=1,
+            max_size=60,
+        )
+    )
+    n = len(raw)
+    specs = [
+        (delay, prio, parent if parent < i else -1, tuple(c % n for c in cancels))
+        for i, (delay, prio, parent, cancels) in enumerate(raw)
+    ]
+    return specs, cuts
+
+
+def _drive(
+    queue: Any, specs: list[OutsideSpec], cuts: list[float], cancel: Callable[[Any], None]
+) -> list[Any]:
+    """Run a program on ``queue`` (the engine or the naive queue) and return its trace of (time, event)."""
+    handles: dict[int, Any] = {}
+    trace: list[tuple[float, int]] = []
+    children: dict[int, list[int]] = {}
+    for i, (_, _, parent, _) in enumerate(specs):
+        children.setdefault(parent, []).append(i)
+
+    def schedule(i: int) -> None:
+        handles[i] = queue.call_later(specs[i][0], fire, i, priority=specs[i][1])
+
+    def fire(i: int) -> None:
+        trace.append((queue.now, i))
+        for j in specs[i][3]:
+            if j in handles:
+                cancel(handles[j])
+        for j in children.get(i, []):
+            schedule(j)
+
+    for i in children.get(-1, []):
+        schedule(i)
+    for k, cut in enumerate(cuts):
+        queue.run(until=cut)
+        trace.append((queue.now, -1))
+        for i in children.get(-2 - k, []):
+            schedule(i)
+    queue.run()
+    return trace
+
+
+@settings(max_examples=400, deadline=None)
+@given(outside_programs(), st.sampled_from([Engine, _RestlessEngine]))
+def test_scheduling_between_slices_matches_the_naive_queue(
+    program: tuple[list[OutsideSpec], list[float]], engine_type: type[Engine]
+) -> None:
+    specs, cuts = program
+    naive = _NaiveQueue()
+    expected = _drive(naive, specs, cuts, naive.cancel)
+    engine = engine_type()
+    assert _drive(engine, specs, cuts, Handle.cancel) == expected
+    assert engine.pending() == [] and engine._cancelled == 0
+
+
+@PROPS
+@given(dynamic_schedules())
+def test_a_moving_bucket_width_keeps_the_reference_order(specs: list[Spec]) -> None:
+    assert _engine_run(specs, engine=_RestlessEngine()) == _reference_run(specs)
+    assert _engine_run(specs, [0.5, 2.5, 9.0], engine=_RestlessEngine()) == _reference_run(specs)
+    assert _engine_run(specs, stepwise=True, engine=_RestlessEngine()) == _reference_run(specs)
+
+
+def test_an_entry_scheduled_between_slices_runs_before_a_later_crowd() -> None:
+    """run(until) stops short of a crowd (entries due at one later time); an entry then scheduled from outside for
+    an earlier time runs first. (Simulation.act does this; a crowd begun before it was due once hid it.)"""
+    engine = Engine()
+    seen: list[str] = []
+
+    def start() -> None:
+        engine.call_soon(seen.append, "a")  # a crowd now ...
+        engine.call_soon(seen.append, "b")
+        engine.call_later(3.0, seen.append, "c")  # ... and one later
+        engine.call_later(3.0, seen.append, "d")
+
+    engine.call_at(0.0, start)
+    engine.run(until=0.0)
+    engine.call_at(1.0, seen.append, "outside", priority=TIMELINE)
+    engine.run(until=1.0)
+    assert seen == ["a", "b", "outside"]
+    engine.run()
+    assert seen == ["a", "b", "outside", "c", "d"]
+
+
+def test_the_bucket_width_follows_the_load_and_keeps_the_order() -> None:
+    """A dense phase narrows the far buckets, a sparse one widens them again; ties scheduled in different phases
+    (so queued in buckets of different widths) still run in scheduling order."""
+    engine = Engine()
+    rnd = random.Random(3)
+    seen: list[tuple[float, int]] = []
+    spans: set[int] = set()
+    order: list[tuple[float, int, int]] = []  # (when, priority, sequence) of every live entry
+
+    def fire(n: int) -> None:
+        seen.append((engine.now, n))
+        spans.add(engine._span)
+
+    def schedule(when: float, priority: int) -> None:
+        n = len(order)
+        order.append((when, priority, n))
+        engine.call_at(when, fire, n, priority=priority)
+
+    def burst(k: int) -> None:  # dense: 5,000 entries within the next 10 s, some at shared times
+        for _ in range(5000):
+            schedule(engine.now + rnd.choice([rnd.random() * 10, 100.0, 100.5]), rnd.randint(0, 2))
+        engine.call_later(20.0, quiet, k)
+
+    def quiet(k: int) -> None:  # sparse: a few far entries, at the last burst's shared times too
+        for delay in (80.0, 80.5, 130.0, 400.0):
+            schedule(engine.now + delay, rnd.randint(0, 2))
+        if k < 3:
+            engine.call_later(60.0, burst, k + 1)
+
+    engine.call_at(0.0, burst, 0)
+    engine.run()
+    assert [n for _, n in seen] == [n for _, _, n in sorted(order)]
+    assert min(spans) < max(spans)  # the width did move
 
 
 def test_bulk_removal_inside_a_running_crowd_keeps_the_order() -> None:
