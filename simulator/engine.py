@@ -680,8 +680,8 @@ class Engine:
         callback = entry.callback
         self.now = self.last_event_time = entry.when
         entry.callback = None  # a handle runs at most once
+        self.events_processed += 1  # (counted as it starts, as run() counts it)
         callback(*entry.args)  # type: ignore[misc]  # (_next returns live entries only)
-        self.events_processed += 1
         if self._predicate_waiters:
             self._check_predicates()
         return True
@@ -696,9 +696,13 @@ class Engine:
             raise RuntimeError("Engine.run() called while run() is running")
         keys, at, waiters = self._keys, self._at, self._predicate_waiters
         limit = _INFINITY if until is None else until
-        processed = 0
+        processed = 0  # events started, except those of the run taken inline: ``pos - base - dead`` of them
         run, pos = self._run, self._pos
         end = len(run)  # (nothing joins a run once it is open: new entries go to the late queue or far)
+        base, dead = (
+            pos,
+            0,
+        )  # (an index and a count, not a counter per event: that costs 1.7 % in bench_engine)
         # Why the cyclic garbage collector is paused while events run: a simulation holds hundreds of thousands of
         # long-lived objects (pods, timers, index entries) that CPython's collector would traverse again and again
         # (about a fifth of run time at 100,000 pods), while what a run discards is freed by reference counting.
@@ -724,11 +728,11 @@ class Engine:
                         callback = entry.callback
                         if callback is None:
                             self._cancelled -= 1
+                            dead += 1
                             continue
                         self.now = when
                         entry.callback = None
                         callback(*entry.args)
-                        processed += 1
                         if waiters:
                             self._check_predicates()
                         continue
@@ -748,27 +752,30 @@ class Engine:
                             continue
                         self.now = when
                         slot.callback = None
-                        callback(*slot.args)
                         processed += 1
+                        callback(*slot.args)
                         if waiters:
                             self._check_predicates()
                         continue
                     at[when] = slot  # a crowd: _next runs it, queued as it was
                     heappush(keys, when)
                 taken = self._next(limit)
+                processed += pos - base - dead
                 run, pos = self._run, self._pos
                 end = len(run)
+                base, dead = pos, 0
                 if taken is None:
                     break
                 callback = taken.callback
                 self.now = taken.when
                 taken.callback = None
-                callback(*taken.args)  # type: ignore[misc]  # (_next returns live entries only)
                 processed += 1
+                callback(*taken.args)  # type: ignore[misc]  # (_next returns live entries only)
                 if waiters:
                     self._check_predicates()
         finally:
             self._running = False
+            processed += pos - base - dead
             self.events_processed += processed
             if processed:
                 self.last_event_time = self.now
