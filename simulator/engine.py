@@ -99,10 +99,11 @@ class Handle:
         """
         if self.callback is not None:
             self.callback = None
-            # Timer churn (arm a timeout, call it off) leaves many dead entries queued, each costing heap and
+            # Timer churn (arm a timeout, call it off) leaves many dead entries queued, each costing time and
             # memory. Once they outnumber ``_compact_at`` (the live entries at the last bulk removal, at least
-            # 512), drop them all: O(queue) per that many cancels, so O(1) amortised; the order of live
-            # events is unchanged. (Inlined here, not a method of the engine: a cancel is hot.)
+            # 512, plus the dead ones it had to leave), drop them all: O(queue) per that many cancels, so O(1)
+            # amortised; the order of live events is unchanged. (Inlined here, not a method of the engine: a
+            # cancel is hot.)
             engine = self.engine
             engine._cancelled = n = engine._cancelled + 1
             if n > engine._compact_at:
