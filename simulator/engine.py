@@ -15,8 +15,8 @@ Why it looks like this:
   run order when several are due at once. The run and the late queue are merged as events are taken.
   Why: a heap pop walks all its levels with a rich comparison at each, and a simulation keeps a timer per
   running pod, tens of thousands due minutes ahead; sorting a bucket costs a fraction of popping its entries one
-  by one from a heap. The bucket width follows the load (a crowded bucket halves it), so that the window stays
-  short and few events land in the late queue.
+  by one from a heap. The bucket width follows the load (a crowded window narrows it, a nearly empty one widens
+  it), so that few events land in the late queue and few windows open for one event.
 * Randomness comes only from ``Engine.rng(name)``: each name gets its own ``random.Random`` seeded from a hash of
   (run seed, name). Adding a new stream therefore never shifts the numbers another stream draws.
 * Processes are plain ``async def`` coroutines driven by ``send()`` from the engine's own loop: no asyncio, no
@@ -349,8 +349,8 @@ class Engine:
         self._limit = end * _TICK
         # The window's width follows the load: a crowded window narrows the buckets made from now on until one
         # would hold at most half of _NARROW_ABOVE at the same density, so that the late queue (entries scheduled
-        # into the open window) stays short. It widens again only when no far bucket is left, which keeps the
-        # rule above (a narrower bucket never starts earlier) true.
+        # into the open window) stays short; a nearly empty one doubles it (see _widen), so that a sparse run
+        # does not pay a window per event.
         n = len(run)
         if n > self._narrow_above:
             span = end - first
