@@ -56,14 +56,14 @@ NORMAL = 1
 LATE = 2
 
 #: width of a far-future bucket at the start, and the widest one, in virtual seconds. Widths are powers of two from
-#: 1/64 s (a *tick*) up: ``when * _per`` and a bucket's bounds are then exact in floating point, so an event is
+#: 1/1024 s (a *tick*) up: ``when * _per`` and a bucket's bounds are then exact in floating point, so an event is
 #: never put on the wrong side of the window's end. Buckets are keyed by their start in ticks (an int: it hashes
-#: and compares faster than a float).
+#: and compares faster than a float; below 2**30 ticks, 12 days of virtual time, it is also a one-digit int).
 BUCKET_SECONDS = 8.0
-_TICK = 1.0 / 64.0
-#: a bucket that opens with more entries than this halves the width of the buckets made after it
+_TICK = 1.0 / 1024.0
+#: a window that opens with more entries than this narrows the buckets made after it (see Engine._refill)
 _NARROW_ABOVE = 256
-#: a bucket that opens with fewer entries than this, when no other is queued, doubles it (up to BUCKET_SECONDS)
+#: a window that opens with fewer entries than this doubles the width (up to BUCKET_SECONDS; see Engine._widen)
 _WIDEN_BELOW = 16
 
 
