@@ -156,37 +156,10 @@ def dynamic_schedules(draw: st.DrawFn) -> list[Spec]:
 
 
 def _reference_run(specs: list[Spec]) -> list[tuple[float, int]]:
-    """A deliberately naive model of the engine's contract: a flat list, linear min, eager cancellation."""
-    now = 0.0
-    seq = 0
-    pending: list[tuple[float, int, int, int]] = []
-    state: dict[int, str] = {}  # i -> "pending" | "ran" | "cancelled"
-    children: dict[int, list[int]] = {}
-    for i, (_, _, parent, _) in enumerate(specs):
-        children.setdefault(parent, []).append(i)
-
-    def schedule(i: int) -> None:
-        nonlocal seq
-        seq += 1
-        pending.append((now + specs[i][0], specs[i][1], seq, i))
-        state[i] = "pending"
-
-    for i in children.get(-1, []):
-        schedule(i)
-    trace: list[tuple[float, int]] = []
-    while pending:
-        entry = min(pending)
-        pending.remove(entry)
-        now, _, _, i = entry
-        state[i] = "ran"
-        trace.append((now, i))
-        for j in specs[i][3]:
-            if state.get(j) == "pending":
-                state[j] = "cancelled"
-                pending[:] = [e for e in pending if e[3] != j]
-        for j in children.get(i, []):
-            schedule(j)
-    return trace
+    """The program run on a deliberately naive model of the engine's contract (``_NaiveQueue``, below: a flat
+    list, linear min, eager cancellation)."""
+    naive = _NaiveQueue()
+    return _drive(naive, specs, [], naive.cancel)
 
 
 def _engine_run(
